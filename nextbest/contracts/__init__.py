@@ -27,7 +27,7 @@ from ._decision import (
     ProductPick,
 )
 from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
-from ._proposal import ActionProposal, ProposedProduct
+from ._proposal import ActionProposal, ModelChoice, ProposedProduct
 from ._request import (
     CartItem,
     Consent,
@@ -69,6 +69,7 @@ __all__ = [
     "KnownEventType",
     "MessageCopy",
     "ModelCall",
+    "ModelChoice",
     "Offer",
     "OfferCheck",
     "OfferEligibility",

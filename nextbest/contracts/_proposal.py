@@ -32,3 +32,16 @@ class ActionProposal(Contract):
     expires_at: AwareDatetime | None = None
     score: Annotated[float, Field(ge=0, le=1)] = 0
     reasons: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ModelChoice(Contract):
+    """The structured answer the model must return: a choice among the candidates it was shown."""
+
+    action: ActionKind
+    channel: Channel | None = None
+    placement: str | None = None
+    product_ids: list[Identifier] = Field(default_factory=list, max_length=10)
+    offer_id: Identifier | None = None
+    message: MessageCopy | None = None
+    score: Annotated[float, Field(ge=0, le=1)] = 0.5
+    reasons: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=5)
