@@ -1,12 +1,12 @@
 """The one exception tree of nextbest. Exceptions are for faults; policy outcomes are typed verdicts.
 
-    NextbestError
-    ├── ConfigError          settings that cannot work (bad URL, unknown mode)
-    ├── PolicyError          a policy or playbook file is wrong: carries file, line and key
-    ├── ModelError           the model misbehaved: carries a FallbackReason code
-    ├── ToolError            a tool failed or timed out: carries the tool name
-    ├── StoreError           the ledger or an index failed
-    └── NotFoundError        a referenced record does not exist (unknown decision id)
+NextbestError
+├── ConfigError          settings that cannot work (bad URL, unknown mode)
+├── PolicyError          a policy or playbook file is wrong: carries file, line and key
+├── ModelError           the model misbehaved: carries a FallbackReason code
+├── ToolError            a tool failed or timed out: carries the tool name
+├── StoreError           the ledger or an index failed
+└── NotFoundError        a referenced record does not exist (unknown decision id)
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ class ConfigError(NextbestError):
 class PolicyError(NextbestError):
     """A marketer-editable file is wrong. `str()` reads as `file:line: key: message`."""
 
-    def __init__(self, message: str, *, file: Path | str | None = None, line: int | None = None,
-                 key: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: Path | str | None = None, line: int | None = None, key: str | None = None
+    ) -> None:
         self.message = message
         self.file = str(file) if file is not None else None
         self.line = line

@@ -4,6 +4,7 @@ This package is the ground floor of nextbest: it imports nothing else of the pro
 guardrails/, agent/ and the HTTP API can all build on it without import cycles.
 """
 
+from ._candidates import CandidateSet, OfferCandidate, ProductCandidate
 from ._common import (
     OUTBOUND_CHANNELS,
     ActionKind,
@@ -48,6 +49,7 @@ __all__ = [
     "OUTBOUND_CHANNELS",
     "ActionKind",
     "ActionProposal",
+    "CandidateSet",
     "CartItem",
     "Channel",
     "Consent",
@@ -71,13 +73,15 @@ __all__ = [
     "ModelCall",
     "ModelChoice",
     "Offer",
+    "OfferCandidate",
     "OfferCheck",
     "OfferEligibility",
     "OfferPick",
     "OpenContract",
     "Order",
-    "ProductPick",
     "Product",
+    "ProductCandidate",
+    "ProductPick",
     "Profile",
     "ProposedProduct",
     "Purchase",

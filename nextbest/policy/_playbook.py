@@ -1,0 +1,148 @@
+"""The schema of a playbook: one use case, written by marketers as YAML front matter plus instructions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from nextbest.contracts import ActionKind, Channel
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fact(StrEnum):
+    """Facts about the moment that trigger conditions can test. The rules engine computes each one."""
+
+    CART_ITEMS = "cart_items"
+    CART_VALUE = "cart_value"
+    SURFACE = "surface"
+    PAGE = "page"
+    IS_ANONYMOUS = "is_anonymous"
+    PURCHASE_COUNT = "purchase_count"
+    HOURS_SINCE_LAST_PURCHASE = "hours_since_last_purchase"
+    DAYS_SINCE_LAST_PURCHASE = "days_since_last_purchase"
+    NEAREST_STORE_KM = "nearest_store_km"
+    SESSION_VIEWS = "session_views"
+    HAS_QUERY = "has_query"
+    HAS_PRODUCT = "has_product"
+    HAS_ORDER = "has_order"
+    LOYALTY_TIER = "loyalty_tier"
+
+
+Operator = Literal["==", "!=", ">", ">=", "<", "<=", "in", "not_in", "exists", "missing"]
+
+
+class Condition(Strict):
+    fact: Fact
+    op: Operator = "=="
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _value_fits_operator(self) -> Condition:
+        if self.op in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f"operator {self.op!r} needs a list value")
+        if self.op not in ("exists", "missing") and self.value is None:
+            raise ValueError(f"operator {self.op!r} needs a value")
+        return self
+
+
+class Trigger(Strict):
+    event_types: Annotated[list[str], Field(min_length=1)]
+    surfaces: list[str] = Field(default_factory=list, description="Empty means any surface")
+    when: list[Condition] = Field(default_factory=list, description="Every condition must hold")
+
+
+class ProductSource(StrEnum):
+    """Where candidate products come from; each source is a tool query the pipeline runs."""
+
+    CART = "cart"
+    EVENT_PRODUCT = "event_product"
+    BOUGHT_TOGETHER = "bought_together"
+    COMPATIBLE = "compatible"
+    SESSION_INTENT = "session_intent"
+    HISTORY_AFFINITY = "history_affinity"
+    ORDER_ITEMS = "order_items"
+    ORDER_PAIRS = "order_pairs"
+    NEARBY_STOCK = "nearby_stock"
+
+
+class CandidateSpec(Strict):
+    products: list[ProductSource] = Field(default_factory=list)
+    max_products: Annotated[int, Field(ge=1, le=50)] = 12
+    store_radius_km: Annotated[float, Field(gt=0, le=100)] | None = Field(
+        default=None, description="Only products in stock at a store this close to the event's location"
+    )
+
+
+class MessageTemplate(Strict):
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    body: Annotated[str, Field(min_length=1, max_length=2000)]
+    cta: Annotated[str, Field(max_length=80)] | None = None
+    offer_line: Annotated[str, Field(max_length=300)] | None = Field(
+        default=None, description="Appended to the body only when an offer is attached; may use {offer.*}"
+    )
+
+
+class Limits(Strict):
+    max_products: Annotated[int, Field(ge=0, le=10)] = 3
+    title_max_chars: Annotated[int, Field(ge=10, le=120)] = 60
+    body_max_chars: Annotated[int, Field(ge=20, le=1000)] = 280
+    min_products: Annotated[int, Field(ge=0, le=10)] = 1
+
+
+class Timing(Strict):
+    send_delay_seconds: Annotated[int, Field(ge=0, le=7 * 86_400)] = 0
+    expires_in_minutes: Annotated[int, Field(gt=0, le=60 * 24 * 30)] | None = None
+
+
+class FallbackRules(Strict):
+    """What the deterministic rules engine does for this playbook when the model does not decide."""
+
+    score: Annotated[float, Field(ge=0, le=1)] = 0.6
+    offer: Literal["best", "none"] = "best"
+    message: MessageTemplate | None = None
+    reasons: list[str] = Field(default_factory=list)
+
+
+class Playbook(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    title: str
+    priority: Annotated[int, Field(ge=0, le=1000)] = 50
+    enabled: bool = True
+    trigger: Trigger
+    objective: str
+    action: ActionKind
+    channels: Annotated[list[Channel], Field(min_length=1)]
+    placements: list[str] = Field(default_factory=list)
+    transactional: bool = False
+    offer_pools: list[str] = Field(default_factory=list)
+    tone: str = ""
+    limits: Limits = Field(default_factory=Limits)
+    candidates: CandidateSpec = Field(default_factory=CandidateSpec)
+    timing: Timing = Field(default_factory=Timing)
+    fallback: FallbackRules = Field(default_factory=FallbackRules)
+    instructions: str = Field(default="", description="The Markdown body: guidance for the model")
+    source: str = Field(default="", description="The file this playbook was read from")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Playbook:
+        if self.action is ActionKind.NONE:
+            raise ValueError("a playbook's action cannot be 'none'; restraint is decided by guardrails")
+        if self.transactional and self.offer_pools:
+            raise ValueError("a transactional playbook cannot carry offers")
+        if self.action is ActionKind.MESSAGE and self.fallback.message is None:
+            raise ValueError("a message playbook needs fallback.message for the rules engine")
+        return self
+
+
+class Brand(Strict):
+    name: str
+    voice: str
+    do: list[str] = Field(default_factory=list)
+    dont: list[str] = Field(default_factory=list)
+    sign_off: str = ""
+    default_first_name: str = "there"
