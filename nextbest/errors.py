@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nextbest.contracts import FallbackReason
+from nextbest.contracts import FallbackReason, ModelCall
 
 __all__ = [
     "ConfigError",
@@ -55,8 +55,20 @@ class PolicyError(NextbestError):
 
 
 class ModelError(NextbestError):
-    def __init__(self, reason: FallbackReason, message: str = "") -> None:
+    """The model failed or misbehaved. `raw_output` keeps what it said, for a repair turn; `call` keeps
+    the failed call's accounting (latency, tokens) for the trace."""
+
+    def __init__(
+        self,
+        reason: FallbackReason,
+        message: str = "",
+        *,
+        raw_output: str | None = None,
+        call: ModelCall | None = None,
+    ) -> None:
         self.reason = reason
+        self.raw_output = raw_output
+        self.call = call
         super().__init__(f"{reason.value}: {message}" if message else reason.value)
 
 
