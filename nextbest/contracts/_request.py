@@ -115,6 +115,7 @@ class Purchase(Contract):
     product_ids: list[Identifier] = Field(max_length=500)
     total: NonNegativeFloat | None = None
     categories: list[str] = Field(default_factory=list)
+    cart_id: str | None = Field(default=None, description="The cart this order checked out, when known")
 
 
 class RecentEvent(Contract):
