@@ -1,0 +1,203 @@
+"""Stock lookups: the adapter a real inventory service plugs into, the world-backed one, and the model tool.
+
+InventoryAdapter (Protocol)      levels / available / stores_near
+└── WorldInventory(world)        precomputed dict indexes, O(1) lookups
+InventoryTool(adapter)           the model-facing `check_inventory` tool, with a deadline
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, Self
+
+from pydantic import Field, model_validator
+
+from nextbest.contracts import Contract, Identifier, StockLevel, Store
+from nextbest.errors import ToolError
+
+if TYPE_CHECKING:
+    from nextbest.world import World
+
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "InventoryAdapter",
+    "InventoryAnswer",
+    "InventoryQuery",
+    "InventoryTool",
+    "NearbyStock",
+    "ProductAvailability",
+    "WorldInventory",
+    "haversine_km",
+]
+
+TOOL_NAME = "check_inventory"
+ONLINE = "online"
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+class InventoryAdapter(Protocol):
+    """What nextbest needs from an inventory service. `store_id` "online" is the web warehouse."""
+
+    def levels(self, product_id: str) -> Sequence[StockLevel]:
+        """Every stock row of a product; empty when the product is unknown."""
+        ...
+
+    def available(self, product_id: str, *, size: str | None = None, store_id: str | None = None) -> int:
+        """Units available; `None` for size or store means all sizes or all locations."""
+        ...
+
+    def stores_near(self, lat: float, lon: float, radius_km: float) -> Sequence[tuple[Store, float]]:
+        """Physical stores within `radius_km`, nearest first, with their distance in km."""
+        ...
+
+
+class WorldInventory(InventoryAdapter):
+    """The demo world's stock, indexed once so every lookup is a dict hit."""
+
+    def __init__(self, world: World) -> None:
+        rows: dict[str, list[StockLevel]] = defaultdict(list)
+        # Keyed (product, size, store) with None meaning "any": all four roll-ups are precomputed.
+        counts: dict[tuple[str, str | None, str | None], int] = defaultdict(int)
+        for row in world.stock:
+            rows[row.product_id].append(row)
+            for size in {row.size, None}:
+                for store in (row.store_id, None):
+                    counts[(row.product_id, size, store)] += row.quantity
+        self._levels = {product_id: tuple(levels) for product_id, levels in rows.items()}
+        self._counts = dict(counts)
+        self._stores = tuple(store for store in world.stores.values() if store.store_id != ONLINE)
+
+    def levels(self, product_id: str) -> Sequence[StockLevel]:
+        return self._levels.get(product_id, ())
+
+    def available(self, product_id: str, *, size: str | None = None, store_id: str | None = None) -> int:
+        return self._counts.get((product_id, size, store_id), 0)
+
+    def stores_near(self, lat: float, lon: float, radius_km: float) -> Sequence[tuple[Store, float]]:
+        # A few dozen stores: a scan is faster than any spatial index would be to build.
+        found = [(store, haversine_km(lat, lon, store.lat, store.lon)) for store in self._stores]
+        return sorted(((s, d) for s, d in found if d <= radius_km), key=lambda hit: (hit[1], hit[0].store_id))
+
+
+class InventoryQuery(Contract):
+    """Stock for some products, optionally for one size, one store, or stores around a point."""
+
+    product_ids: list[Identifier] = Field(min_length=1, max_length=20, description="Product ids, e.g. P0214")
+    size: str | None = Field(default=None, description="Only this size, e.g. 'M' or '42'")
+    store_id: str | None = Field(default=None, description="Only this store; 'online' is the web warehouse")
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = Field(default=None, description="Shopper latitude")
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(default=None, description="Shopper longitude")
+    radius_km: Annotated[float, Field(gt=0, le=100)] = Field(default=5, description="Nearby means within this")
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> Self:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
+class NearbyStock(Contract):
+    store_id: str
+    name: str
+    city: str
+    distance_km: float
+    quantity: int
+
+
+class ProductAvailability(Contract):
+    product_id: str
+    known: bool = Field(description="False when the inventory has no record of the product")
+    available: int = Field(description="Units for the asked size and store (all of them when not asked)")
+    online: int = Field(description="Units in the web warehouse for the asked size")
+    sizes_in_stock: list[str] = Field(default_factory=list)
+    stores_nearby: list[NearbyStock] = Field(default_factory=list, description="Nearby stores holding it")
+
+
+class InventoryAnswer(Contract):
+    products: list[ProductAvailability] = Field(default_factory=list)
+
+
+class InventoryTool:
+    """Runs adapter calls in a worker thread under a timeout; any fault becomes ToolError."""
+
+    name = TOOL_NAME
+
+    def __init__(self, adapter: InventoryAdapter, *, timeout_s: float = 0.5) -> None:
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+        self._adapter = adapter
+        self._timeout_s = timeout_s
+
+    @staticmethod
+    def json_schema() -> dict[str, Any]:
+        """The OpenAI function-tool definition."""
+        parameters = InventoryQuery.model_json_schema()
+        parameters.pop("title", None)
+        return {
+            "type": "function",
+            "function": {
+                "name": TOOL_NAME,
+                "description": (
+                    "Check stock for product ids: units available, sizes in stock, and, given the "
+                    "shopper's lat/lon, nearby stores that hold them. Never offer what is not in stock."
+                ),
+                "parameters": parameters,
+            },
+        }
+
+    async def run(self, query: InventoryQuery) -> InventoryAnswer:
+        """Answer `query`, or raise ToolError on any fault or after `timeout_s`."""
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                return await asyncio.to_thread(self._answer, query)
+        except TimeoutError as exc:
+            raise ToolError(TOOL_NAME, f"timed out after {self._timeout_s:g}s") from exc
+        except Exception as exc:  # any adapter fault: the caller falls back on ToolError only
+            raise ToolError(TOOL_NAME, str(exc) or type(exc).__name__) from exc
+
+    def _answer(self, query: InventoryQuery) -> InventoryAnswer:
+        nearby: Sequence[tuple[Store, float]] = ()
+        if query.lat is not None and query.lon is not None:
+            nearby = self._adapter.stores_near(query.lat, query.lon, query.radius_km)
+        return InventoryAnswer(products=[self._product(pid, query, nearby) for pid in query.product_ids])
+
+    def _product(
+        self, product_id: str, query: InventoryQuery, nearby: Sequence[tuple[Store, float]]
+    ) -> ProductAvailability:
+        adapter = self._adapter
+        levels = adapter.levels(product_id)
+        # Sizes keep the order the inventory lists them in (the product's size run), not stock order.
+        sizes = dict.fromkeys(row.size for row in levels if row.size is not None)
+        stocked = {row.size for row in levels if row.quantity > 0 and query.store_id in (None, row.store_id)}
+        holding = []
+        for store, distance in nearby:
+            quantity = adapter.available(product_id, size=query.size, store_id=store.store_id)
+            if quantity > 0:
+                holding.append(
+                    NearbyStock(
+                        store_id=store.store_id,
+                        name=store.name,
+                        city=store.city,
+                        distance_km=round(distance, 2),
+                        quantity=quantity,
+                    )
+                )
+        return ProductAvailability(
+            product_id=product_id,
+            known=bool(levels),
+            available=adapter.available(product_id, size=query.size, store_id=query.store_id),
+            online=adapter.available(product_id, size=query.size, store_id=ONLINE),
+            sizes_in_stock=[size for size in sizes if size in stocked],
+            stores_nearby=holding,
+        )
