@@ -1,0 +1,132 @@
+"""The eligibility rules, one small function each, so every rule can be tested and read on its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+
+from nextbest.contracts import Channel, Event, Offer, Profile
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Everything about one customer at one moment that an offer's rules look at."""
+
+    profile: Profile | None
+    event: Event
+    channel: Channel | None
+    cart_value: float
+    now: datetime
+    redemptions: Mapping[str, int]
+    store_nearby: bool
+    categories: frozenset[str]
+
+    @property
+    def converted(self) -> bool:
+        """Has bought before, or is buying right now: acquisition and first-order offers no longer apply."""
+        if self.event.type == "purchase":
+            return True
+        if self.profile is None:
+            return False
+        return bool(self.profile.purchase_history) or (self.profile.traits.lifetime_value or 0) > 0
+
+
+Rule = Callable[[Offer, Situation], str | None]
+
+
+def _when(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    # Windows are written as whole days (00:00:00 to 23:59:59); say the day, as a marketer would.
+    if moment.time() in (time(0, 0), time(23, 59, 59)):
+        return moment.date().isoformat()
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _listed(values: Iterable[object]) -> str:
+    return "[" + ", ".join(str(value) for value in values) + "]"
+
+
+def starts(offer: Offer, at: Situation) -> str | None:
+    start = offer.eligibility.valid_from
+    return f"not valid until {_when(start)}" if start is not None and at.now < start else None
+
+
+def expires(offer: Offer, at: Situation) -> str | None:
+    end = offer.eligibility.valid_until
+    return f"expired {_when(end)}" if end is not None and at.now > end else None
+
+
+def trigger(offer: Offer, at: Situation) -> str | None:
+    types = offer.eligibility.event_types
+    if types and at.event.type not in types:
+        return f"event {at.event.type} not in {_listed(types)}"
+    return None
+
+
+def channel(offer: Offer, at: Situation) -> str | None:
+    # An undecided channel is not a reason to refuse: the channel guardrail checks the final pick.
+    allowed = offer.eligibility.channels
+    if allowed and at.channel is not None and at.channel not in allowed:
+        return f"channel {at.channel.value} not allowed {_listed(c.value for c in allowed)}"
+    return None
+
+
+def store_nearby(offer: Offer, at: Situation) -> str | None:
+    return "needs a store nearby" if offer.eligibility.requires_store_nearby and not at.store_nearby else None
+
+
+def tier(offer: Offer, at: Situation) -> str | None:
+    tiers = [name.lower() for name in offer.eligibility.tiers]
+    if not tiers:
+        return None
+    if at.profile is None:
+        return "anonymous visitor: tier offers need a profile"
+    mine = (at.profile.traits.loyalty_tier or "").lower()
+    if not mine:
+        return f"no loyalty tier, needs one of {_listed(tiers)}"
+    return None if mine in tiers else f"tier {mine} not in {_listed(tiers)}"
+
+
+def first_purchase(offer: Offer, at: Situation) -> str | None:
+    return "first purchase only" if offer.eligibility.first_purchase_only and at.converted else None
+
+
+def acquisition(offer: Offer, at: Situation) -> str | None:
+    return "acquisition offer: customer already converted" if offer.acquisition and at.converted else None
+
+
+def min_cart(offer: Offer, at: Situation) -> str | None:
+    minimum = offer.eligibility.min_cart_value
+    return f"cart {at.cart_value:.2f} < min {minimum:.2f}" if at.cart_value < minimum else None
+
+
+def category(offer: Offer, at: Situation) -> str | None:
+    wanted = offer.eligibility.categories
+    if not wanted or at.categories & set(wanted):
+        return None
+    if not at.categories:
+        return f"only for {_listed(wanted)}: no product category in context"
+    return f"categories {_listed(sorted(at.categories))} not in {_listed(wanted)}"
+
+
+def limit(offer: Offer, at: Situation) -> str | None:
+    cap = offer.eligibility.per_customer_limit
+    if cap is not None and at.redemptions.get(offer.offer_id, 0) >= cap:
+        return f"limit {cap} per customer reached"
+    return None
+
+
+RULES: tuple[Rule, ...] = (
+    starts,
+    expires,
+    trigger,
+    channel,
+    store_nearby,
+    tier,
+    first_purchase,
+    acquisition,
+    min_cart,
+    category,
+    limit,
+)
