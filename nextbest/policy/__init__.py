@@ -14,6 +14,7 @@ from ._playbook import (
     Timing,
     Trigger,
 )
+from ._reload import ReloadingPolicies, ReloadStatus
 from ._templates import COMMON_FIELDS, OFFER_FIELDS, check_template, render, template_fields
 from ._yaml import validate_yaml
 
@@ -30,6 +31,8 @@ __all__ = [
     "Playbook",
     "PolicySet",
     "ProductSource",
+    "ReloadStatus",
+    "ReloadingPolicies",
     "Timing",
     "Trigger",
     "check_template",

@@ -23,6 +23,14 @@ COMMON_FIELDS = frozenset(
     }
 )
 OFFER_FIELDS = frozenset({"offer.title", "offer.discount", "offer.code"})
+MESSAGE_TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
+    "title": COMMON_FIELDS,
+    "body": COMMON_FIELDS,
+    "cta": COMMON_FIELDS,
+    # only rendered when an offer is attached, so only it may name the offer
+    "offer_line": COMMON_FIELDS | OFFER_FIELDS,
+}
+"""The variables each key of `fallback.message` may use."""
 
 _FORMATTER = string.Formatter()
 
@@ -32,15 +40,27 @@ def template_fields(template: str) -> list[str]:
     return [field for _, field, _, _ in _FORMATTER.parse(template) if field is not None]
 
 
-def check_template(template: str, *, allowed: frozenset[str], file: str, key: str) -> None:
+def template_errors(
+    template: str, *, allowed: frozenset[str], file: str, key: str, line: int | None = None
+) -> list[PolicyError]:
+    """Every problem of one template: malformed braces, or each variable outside `allowed`."""
     try:
         fields = template_fields(template)
     except ValueError as exc:
-        raise PolicyError(f"malformed template: {exc}", file=file, key=key) from exc
-    for field in fields:
-        if field not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise PolicyError(f"undefined template variable {{{field}}} (known: {known})", file=file, key=key)
+        return [PolicyError(f"malformed template: {exc}", file=file, line=line, key=key)]
+    known = ", ".join(sorted(allowed))
+    return [
+        PolicyError(f"undefined template variable {{{field}}} (known: {known})", file=file, line=line, key=key)
+        for field in dict.fromkeys(fields)
+        if field not in allowed
+    ]
+
+
+def check_template(template: str, *, allowed: frozenset[str], file: str, key: str, line: int | None = None) -> None:
+    """Raise the first problem `template_errors` finds."""
+    errors = template_errors(template, allowed=allowed, file=file, key=key, line=line)
+    if errors:
+        raise errors[0]
 
 
 def render(template: str, values: Mapping[str, str]) -> str:

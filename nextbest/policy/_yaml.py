@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,8 +14,10 @@ from nextbest.errors import PolicyError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+Location = Sequence[int | str]
 
-def _node_at(root: yaml.Node | None, location: tuple[int | str, ...]) -> yaml.Node | None:
+
+def _node_at(root: yaml.Node | None, location: Location) -> yaml.Node | None:
     """Walk the composed YAML tree along a pydantic error location; stop at the deepest node found.
 
     The last step returns the key node, so an unknown or wrong key is reported on its own line.
@@ -21,7 +25,7 @@ def _node_at(root: yaml.Node | None, location: tuple[int | str, ...]) -> yaml.No
     node = root
     for index, part in enumerate(location):
         if isinstance(node, yaml.MappingNode):
-            pair = next((pair for pair in node.value if pair[0].value == part), None)
+            pair = next((pair for pair in node.value if str(pair[0].value) == str(part)), None)
             if pair is None:
                 return node
             node = pair[0] if index == len(location) - 1 else pair[1]
@@ -32,7 +36,27 @@ def _node_at(root: yaml.Node | None, location: tuple[int | str, ...]) -> yaml.No
     return node
 
 
-def parse_yaml(text: str, file: Path | str, *, line_offset: int = 0) -> tuple[Any, yaml.Node | None]:
+@dataclass(frozen=True)
+class YamlDocument:
+    """Parsed YAML plus the node tree whose marks give every key its line in the original file."""
+
+    data: Any
+    root: yaml.Node | None
+    file: str
+    line_offset: int = 0
+
+    def line_of(self, location: Location) -> int | None:
+        """The 1-based line of the key at `location`, or of its deepest existing parent."""
+        node = _node_at(self.root, location)
+        return node.start_mark.line + 1 + self.line_offset if node is not None else None
+
+    def error(self, message: str, location: Location) -> PolicyError:
+        key = ".".join(str(part) for part in location) or None
+        return PolicyError(message, file=self.file, line=self.line_of(location), key=key)
+
+
+def parse_yaml(text: str, file: Path | str, *, line_offset: int = 0) -> YamlDocument:
+    """Parse `text`; malformed YAML raises PolicyError at the line where the parser gave up."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -41,7 +65,59 @@ def parse_yaml(text: str, file: Path | str, *, line_offset: int = 0) -> tuple[An
         line = mark.line + 1 + line_offset if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise PolicyError(f"invalid YAML: {problem}", file=file, line=line) from exc
-    return data, root
+    return YamlDocument(data=data, root=root, file=str(file), line_offset=line_offset)
+
+
+def _duplicate_keys(document: YamlDocument) -> list[PolicyError]:
+    # PyYAML silently keeps the last of two equal keys, so a pasted block would quietly win over the first.
+    errors: list[PolicyError] = []
+    stack: list[tuple[yaml.Node, tuple[int | str, ...]]] = [(document.root, ())] if document.root else []
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    line = key_node.start_mark.line + 1 + document.line_offset
+                    errors.append(
+                        PolicyError("duplicate key", file=document.file, line=line, key=".".join(map(str, (*path, key))))
+                    )
+                seen.add(key)
+                stack.append((value_node, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
+    return sorted(errors, key=lambda error: error.line or 0)
+
+
+def errors_from_validation(exc: ValidationError, document: YamlDocument) -> list[PolicyError]:
+    """Every pydantic error of `exc` as a PolicyError naming its file, line and dotted key."""
+    errors: list[PolicyError] = []
+    for error in exc.errors():
+        # pydantic puts validator names such as "function-after[...]" in locations; they are not keys.
+        location = [part for part in error["loc"] if not (isinstance(part, str) and "[" in part)]
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling)"
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        errors.append(document.error(message, location))
+    return errors
+
+
+def validate_document(
+    model: type[ModelT], document: YamlDocument, *, extra: dict[str, Any] | None = None
+) -> tuple[ModelT | None, list[PolicyError]]:
+    """Validate a parsed document as `model`; return the model (when valid) and every error found."""
+    data = {} if document.data is None else document.data
+    if not isinstance(data, dict):
+        return None, [PolicyError("expected a mapping of keys", file=document.file, line=1 + document.line_offset)]
+    errors = _duplicate_keys(document)
+    try:
+        result = model.model_validate({**data, **(extra or {})})
+    except ValidationError as exc:
+        return None, [*errors, *errors_from_validation(exc, document)]
+    return (None if errors else result), errors
 
 
 def validate_yaml(
@@ -53,22 +129,7 @@ def validate_yaml(
     extra: dict[str, Any] | None = None,
 ) -> ModelT:
     """Parse `text` and validate it as `model`; the first error is raised as a PolicyError with its line."""
-    data, root = parse_yaml(text, file, line_offset=line_offset)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise PolicyError("expected a mapping of keys", file=file, line=1 + line_offset)
-    if extra:
-        data = {**data, **extra}
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        location = tuple(first["loc"])
-        node = _node_at(root, location)
-        line = node.start_mark.line + 1 + line_offset if node is not None else None
-        key = ".".join(str(part) for part in location) or None
-        message = first["msg"]
-        if first["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling)"
-        raise PolicyError(message, file=file, line=line, key=key) from exc
+    result, errors = validate_document(model, parse_yaml(text, file, line_offset=line_offset), extra=extra)
+    if errors or result is None:
+        raise errors[0]
+    return result

@@ -1,0 +1,219 @@
+"""Product sources a playbook can name: each turns the moment into ranked product ids."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nextbest.contracts import DecideRequest, Product, Store
+from nextbest.policy import ProductSource
+from tools.inventory import InventoryAdapter
+
+from .catalog_view import CatalogView, ProductSearch
+
+PRICE_BANDS: dict[str, tuple[float, float]] = {"budget": (0, 60), "mid": (25, 200), "premium": (90, 100_000)}
+SESSION_EVENTS = ("product_view", "search", "add_to_cart")
+
+
+@dataclass(frozen=True)
+class SourceHit:
+    product_id: str
+    source: ProductSource
+    relevance: float
+    size: str | None = None
+
+
+Hits = tuple[list[SourceHit], SourceHit | None]
+
+
+def _links(product: Product | None, source: ProductSource, relevance: float, *, compatible: bool) -> list[SourceHit]:
+    if product is None:
+        return []
+    ids = product.compatible_with if compatible else product.bought_together
+    step = 0.2 / max(len(ids), 1)
+    return [SourceHit(pid, source, round(relevance - index * step, 4)) for index, pid in enumerate(ids)]
+
+
+def _cart(request: DecideRequest, catalog: CatalogView) -> Hits:
+    hits = [
+        SourceHit(item.product_id, ProductSource.CART, 1.0 - index * 0.01, item.size)
+        for index, item in enumerate(request.event.properties.cart)
+        if item.product_id in catalog
+    ]
+    return hits, hits[0] if hits else None
+
+
+def _event_product(request: DecideRequest, catalog: CatalogView) -> Product | None:
+    props = request.event.properties
+    product_id = props.product_id or (props.cart[0].product_id if props.cart else None)
+    return catalog.get(product_id) if product_id else None
+
+
+def _linked(request: DecideRequest, catalog: CatalogView, *, compatible: bool) -> Hits:
+    product = _event_product(request, catalog)
+    source = ProductSource.COMPATIBLE if compatible else ProductSource.BOUGHT_TOGETHER
+    anchor = SourceHit(product.product_id, ProductSource.EVENT_PRODUCT, 1.0) if product else None
+    return _links(product, source, 0.9 if compatible else 0.95, compatible=compatible), anchor
+
+
+def _latest_purchase_products(request: DecideRequest, catalog: CatalogView) -> list[Product]:
+    profile = request.profile
+    if profile is None or not profile.purchase_history:
+        return []
+    latest = max(profile.purchase_history, key=lambda purchase: purchase.occurred_at)
+    return [product for pid in latest.product_ids if (product := catalog.get(pid)) is not None]
+
+
+def _purchased_ids(request: DecideRequest) -> set[str]:
+    profile = request.profile
+    if profile is None:
+        return set()
+    return {pid for purchase in profile.purchase_history for pid in purchase.product_ids}
+
+
+def _order_pairs(request: DecideRequest, catalog: CatalogView) -> Hits:
+    bought = _latest_purchase_products(request, catalog)
+    owned = _purchased_ids(request)
+    hits: list[SourceHit] = []
+    for product in bought:
+        hits += _links(product, ProductSource.ORDER_PAIRS, 0.9, compatible=False)
+        hits += _links(product, ProductSource.ORDER_PAIRS, 0.85, compatible=True)
+    hits = [hit for hit in hits if hit.product_id not in owned]
+    anchor = SourceHit(bought[0].product_id, ProductSource.ORDER_ITEMS, 1.0) if bought else None
+    return hits, anchor
+
+
+def _order_items(request: DecideRequest, catalog: CatalogView) -> Hits:
+    order = request.event.properties.order
+    items = order.items if order else []
+    hits = [
+        SourceHit(item.product_id, ProductSource.ORDER_ITEMS, 1.0, item.size)
+        for item in items
+        if item.product_id in catalog
+    ]
+    return hits, hits[0] if hits else None
+
+
+def _session_intent(request: DecideRequest, catalog: CatalogView, search: ProductSearch | None) -> Hits:
+    """The latest intent leads: a search query beats the viewed product, which beats earlier views."""
+    props = request.event.properties
+    hits: list[SourceHit] = []
+    anchor: SourceHit | None = None
+    if props.query and search is not None:
+        ids = search.search_ids(props.query, k=15)
+        hits += [SourceHit(pid, ProductSource.SESSION_INTENT, round(0.95 - i * 0.02, 4)) for i, pid in enumerate(ids)]
+    product = catalog.get(props.product_id) if props.product_id else None
+    if product is not None:
+        anchor = SourceHit(product.product_id, ProductSource.EVENT_PRODUCT, 1.0)
+        hits += _links(product, ProductSource.SESSION_INTENT, 0.85, compatible=True)
+        hits += _links(product, ProductSource.SESSION_INTENT, 0.8, compatible=False)
+        if search is not None:
+            similar = search.similar_ids(product.product_id, k=8)
+            hits += [
+                SourceHit(pid, ProductSource.SESSION_INTENT, 0.6 - i * 0.01, None) for i, pid in enumerate(similar)
+            ]
+    hits += _earlier_session(request, catalog)
+    viewed = {props.product_id} if props.product_id else set()
+    return [hit for hit in hits if hit.product_id not in viewed], anchor
+
+
+def _earlier_session(request: DecideRequest, catalog: CatalogView) -> list[SourceHit]:
+    if request.profile is None:
+        return []
+    recent = sorted(
+        (event for event in request.profile.recent_events if event.type in SESSION_EVENTS and event.product_id),
+        key=lambda event: event.occurred_at,
+        reverse=True,
+    )
+    hits: list[SourceHit] = []
+    for rank, event in enumerate(recent[:3]):
+        hits += _links(
+            catalog.get(event.product_id or ""), ProductSource.SESSION_INTENT, 0.5 - rank * 0.1, compatible=True
+        )
+    return hits
+
+
+def _affinity_categories(request: DecideRequest, catalog: CatalogView) -> list[str]:
+    profile = request.profile
+    if profile is None:
+        return []
+    counts: Counter[str] = Counter()
+    for purchase in profile.purchase_history:
+        for pid in purchase.product_ids:
+            if (product := catalog.get(pid)) is not None:
+                counts[product.category] += 2
+    for event in profile.recent_events:
+        if event.category:
+            counts[event.category] += 1
+        elif event.product_id and (product := catalog.get(event.product_id)) is not None:
+            counts[product.category] += 1
+    for category in profile.traits.preferred_categories:
+        counts[category] += 1
+    return [category for category, _ in counts.most_common(3)]
+
+
+def _history_affinity(request: DecideRequest, catalog: CatalogView) -> Hits:
+    categories = _affinity_categories(request, catalog)
+    band = request.profile.traits.price_band if request.profile else None
+    low, high = PRICE_BANDS.get(band or "", (0, 100_000))
+    owned = _purchased_ids(request)
+    hits: list[SourceHit] = []
+    for rank, category in enumerate(categories):
+        products = [p for p in catalog.in_category(category) if low <= p.price <= high and p.product_id not in owned]
+        products.sort(key=lambda product: (-product.margin, product.product_id))
+        hits += [
+            SourceHit(p.product_id, ProductSource.HISTORY_AFFINITY, round(0.8 - rank * 0.1 - i * 0.01, 4))
+            for i, p in enumerate(products[:8])
+        ]
+    return hits, None
+
+
+def _nearby_stock(
+    request: DecideRequest, catalog: CatalogView, store: Store | None, inventory: InventoryAdapter
+) -> Hits:
+    if store is None:
+        return [], None
+    hits, _ = _history_affinity(request, catalog)
+    if not hits:  # no history: the store's best-margin items in any category still make a fair invitation
+        hits = [SourceHit(pid, ProductSource.NEARBY_STOCK, 0.4) for pid in _any_stock(catalog, inventory, store)]
+    return [SourceHit(h.product_id, ProductSource.NEARBY_STOCK, h.relevance) for h in hits], None
+
+
+def _any_stock(catalog: CatalogView, inventory: InventoryAdapter, store: Store) -> list[str]:
+    found: list[str] = []
+    for category in catalog.categories:
+        for product in catalog.in_category(category)[:3]:
+            if inventory.available(product.product_id, store_id=store.store_id) > 0:
+                found.append(product.product_id)
+    return found[:12]
+
+
+def hits_for_source(
+    source: ProductSource,
+    request: DecideRequest,
+    catalog: CatalogView,
+    search: ProductSearch | None,
+    store: Store | None,
+    inventory: InventoryAdapter,
+) -> Hits:
+    table: dict[ProductSource, Callable[[], Hits]] = {
+        ProductSource.CART: lambda: _cart(request, catalog),
+        ProductSource.EVENT_PRODUCT: lambda: _event_only(request, catalog),
+        ProductSource.BOUGHT_TOGETHER: lambda: _linked(request, catalog, compatible=False),
+        ProductSource.COMPATIBLE: lambda: _linked(request, catalog, compatible=True),
+        ProductSource.SESSION_INTENT: lambda: _session_intent(request, catalog, search),
+        ProductSource.HISTORY_AFFINITY: lambda: _history_affinity(request, catalog),
+        ProductSource.ORDER_ITEMS: lambda: _order_items(request, catalog),
+        ProductSource.ORDER_PAIRS: lambda: _order_pairs(request, catalog),
+        ProductSource.NEARBY_STOCK: lambda: _nearby_stock(request, catalog, store, inventory),
+    }
+    return table[source]()
+
+
+def _event_only(request: DecideRequest, catalog: CatalogView) -> Hits:
+    product = _event_product(request, catalog)
+    if product is None:
+        return [], None
+    hit = SourceHit(product.product_id, ProductSource.EVENT_PRODUCT, 1.0)
+    return [hit], hit

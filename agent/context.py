@@ -1,0 +1,40 @@
+"""The typed run context: every dependency a decision needs, passed in, never global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from guardrails.ledger import Ledger
+from nextbest.clock import Clock
+from nextbest.policy import PolicySet
+from nextbest.settings import Settings
+
+from .candidates import CandidateTools
+from .model import ChatModel
+
+__all__ = ["DecisionContext", "PolicySource", "StaticPolicies"]
+
+
+class PolicySource(Protocol):
+    """Hands out the active policy set; a hot-reloading source swaps it between requests."""
+
+    def current(self) -> PolicySet: ...
+
+
+class StaticPolicies:
+    def __init__(self, policies: PolicySet) -> None:
+        self._policies = policies
+
+    def current(self) -> PolicySet:
+        return self._policies
+
+
+@dataclass(frozen=True)
+class DecisionContext:
+    settings: Settings
+    clock: Clock
+    policies: PolicySource
+    tools: CandidateTools
+    ledger: Ledger
+    model: ChatModel | None = None

@@ -1,0 +1,105 @@
+"""The deterministic rules engine: a playbook's fallback rules applied to the gathered candidates.
+
+It is pure (no I/O, no clock of its own) and fast, because it is both the embedded default and the
+fallback that must always work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from nextbest.contracts import (
+    ActionKind,
+    ActionProposal,
+    CandidateSet,
+    DecideRequest,
+    MessageCopy,
+    OfferCandidate,
+    ProductCandidate,
+    ProposedProduct,
+)
+from nextbest.policy import Brand, Playbook, render
+
+from ._copy import template_values, truncate
+
+
+def hold_back(reason: str, *, use_case: str | None = None) -> ActionProposal:
+    return ActionProposal(action=ActionKind.NONE, use_case=use_case, reasons=[reason])
+
+
+def rank_products(candidates: CandidateSet, limit: int) -> list[ProductCandidate]:
+    ranked = sorted(enumerate(candidates.products), key=lambda pair: (-pair[1].relevance, pair[0]))
+    return [product for _, product in ranked][:limit]
+
+
+def best_offer(candidates: CandidateSet) -> OfferCandidate | None:
+    """The most generous eligible offer; ties go to the one listed first (pool order)."""
+    if not candidates.offers:
+        return None
+    return max(enumerate(candidates.offers), key=lambda pair: (pair[1].discount_percent, -pair[0]))[1]
+
+
+def _size_for(product: ProductCandidate) -> str | None:
+    if product.preferred_size and product.preferred_size in product.sizes_in_stock:
+        return product.preferred_size
+    return product.sizes_in_stock[0] if product.sizes_in_stock else None
+
+
+def _message(
+    playbook: Playbook,
+    brand: Brand,
+    request: DecideRequest,
+    candidates: CandidateSet,
+    offer: OfferCandidate | None,
+    chosen: list[ProductCandidate],
+) -> MessageCopy | None:
+    template = playbook.fallback.message
+    if template is None:
+        return None
+    values = template_values(playbook, brand, request, candidates, offer, chosen)
+    body = render(template.body, values)
+    if offer is not None and template.offer_line:
+        body = f"{body} {render(template.offer_line, values)}"
+    return MessageCopy(
+        title=truncate(render(template.title, values), playbook.limits.title_max_chars),
+        body=truncate(body, playbook.limits.body_max_chars),
+        cta=truncate(render(template.cta, values), 40) if template.cta else None,
+    )
+
+
+def propose(
+    playbook: Playbook, candidates: CandidateSet, *, request: DecideRequest, brand: Brand, now: datetime
+) -> ActionProposal:
+    """Apply `playbook`'s fallback rules; hold back with a reason when the candidates do not allow it."""
+    if not candidates.channels:
+        return hold_back(f"{playbook.id}: no channel is both allowed and consented", use_case=playbook.id)
+    chosen = rank_products(candidates, playbook.limits.max_products)
+    if len(chosen) < playbook.limits.min_products:
+        return hold_back(f"{playbook.id}: no product candidate is in stock", use_case=playbook.id)
+    offer = best_offer(candidates) if playbook.fallback.offer == "best" else None
+    if playbook.action is ActionKind.OFFER and offer is None:
+        return hold_back(f"{playbook.id}: no eligible offer", use_case=playbook.id)
+    timing = playbook.timing
+    expires_at = now + timedelta(minutes=timing.expires_in_minutes) if timing.expires_in_minutes else None
+    reasons = list(playbook.fallback.reasons) or [playbook.objective]
+    if offer is not None:
+        reasons.append(f"offer {offer.offer_id} is the best eligible offer ({offer.discount_percent:g}% off)")
+    return ActionProposal(
+        action=playbook.action,
+        use_case=playbook.id,
+        channel=candidates.channels[0],
+        placement=candidates.placements[0] if candidates.placements else None,
+        products=[
+            ProposedProduct(
+                product_id=item.product_id, size=_size_for(item), store_id=item.store_id, reason=item.source
+            )
+            for item in chosen
+        ],
+        offer_id=offer.offer_id if offer else None,
+        message=_message(playbook, brand, request, candidates, offer, chosen),
+        transactional=playbook.transactional,
+        send_at=now + timedelta(seconds=timing.send_delay_seconds),
+        expires_at=expires_at,
+        score=playbook.fallback.score,
+        reasons=reasons,
+    )

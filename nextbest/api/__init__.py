@@ -1,0 +1,155 @@
+"""The HTTP API: `create_app(settings)` builds a FastAPI app around one wired runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from nextbest.bootstrap import Runtime, open_runtime
+from nextbest.contracts import DecideRequest, Decision, FeedbackRequest, FeedbackResponse
+from nextbest.settings import Settings
+
+from ._errors import error_body, install_error_handlers
+from ._middleware import BodyGuard
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+RuntimeFactory = Callable[[Settings], Awaitable[Runtime]]
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def require_key(
+    runtime: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    keys = runtime.settings.api_key_set
+    if not keys:
+        return
+    presented = credentials.credentials if credentials is not None else ""
+    if not any(secrets.compare_digest(presented, key) for key in keys):
+        raise HTTPException(
+            401, "a valid 'Authorization: Bearer <key>' header is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+Authorized = Depends(require_key)
+
+
+def _lifespan(settings: Settings, factory: RuntimeFactory) -> Callable[[FastAPI], Any]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await factory(settings)
+        app.state.runtime = runtime
+        if not settings.api_key_set:
+            log.warning("NEXTBEST_API_KEYS is not set: the API accepts unauthenticated requests")
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(runtime.policies.watch(stop)) if settings.policy_watch else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if watcher is not None:
+                await asyncio.gather(watcher, return_exceptions=True)
+            await runtime.aclose()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, *, runtime_factory: RuntimeFactory | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="nextbest",
+        version="0.1.0",
+        summary="Real-time next-best-action decisions with code guardrails and a deterministic fallback.",
+        lifespan=_lifespan(settings, runtime_factory or open_runtime),
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    _routes(app)
+    return app
+
+
+def _routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["ops"])
+    async def healthz(runtime: RuntimeDep) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "policy_version": runtime.policies.current().version,
+            "model": runtime.settings.model,
+            "ledger": type(runtime.ledger).__name__,
+        }
+
+    @app.get("/v1/schema", tags=["contracts"])
+    async def schema() -> dict[str, Any]:
+        return {
+            "request": DecideRequest.model_json_schema(),
+            "decision": Decision.model_json_schema(),
+            "feedback": FeedbackRequest.model_json_schema(),
+        }
+
+    @app.post(
+        "/v1/decide",
+        response_model=Decision,
+        dependencies=[Authorized],
+        tags=["decisions"],
+        responses={401: {}, 413: {}, 415: {}, 422: {}},
+    )
+    async def decide(body: DecideRequest, runtime: RuntimeDep) -> Decision:
+        return await runtime.decider.decide(body)
+
+    @app.get("/v1/decisions/{decision_id}", response_model=Decision, dependencies=[Authorized], tags=["decisions"])
+    async def get_decision(decision_id: str, runtime: RuntimeDep) -> Decision:
+        decision = await runtime.ledger.get_decision(decision_id)
+        if decision is None:
+            raise HTTPException(404, f"unknown decision {decision_id!r}")
+        return decision
+
+    @app.post(
+        "/v1/feedback",
+        response_model=FeedbackResponse,
+        dependencies=[Authorized],
+        tags=["decisions"],
+        responses={404: {}},
+    )
+    async def feedback(body: FeedbackRequest, runtime: RuntimeDep) -> FeedbackResponse:
+        return await runtime.ledger.record_feedback(body.decision_id, body.outcome, body.occurred_at)
+
+    @app.get("/v1/policies", dependencies=[Authorized], tags=["policies"])
+    async def policies(runtime: RuntimeDep) -> dict[str, Any]:
+        return _policy_view(runtime)
+
+    @app.post("/v1/policies/reload", dependencies=[Authorized], tags=["policies"])
+    async def reload(runtime: RuntimeDep) -> dict[str, Any]:
+        runtime.policies.reload()
+        return _policy_view(runtime)
+
+
+def _policy_view(runtime: Runtime) -> dict[str, Any]:
+    current = runtime.policies.current()
+    status = runtime.policies.status
+    return {
+        "version": current.version,
+        "loaded_at": status.loaded_at.isoformat(),
+        "root": str(current.root),
+        "files": sorted(current.files),
+        "playbooks": [
+            {"id": p.id, "title": p.title, "priority": p.priority, "enabled": p.enabled} for p in current.playbooks
+        ],
+        "last_error": error_body("policy_error", status.error)["error"] if status.error else None,
+    }

@@ -1,0 +1,85 @@
+"""Every error the API returns is JSON naming what is wrong; never a stack trace, never a 500 for bad input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from nextbest.errors import NotFoundError, PolicyError, StoreError
+
+log = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if fields is not None:
+        body["error"]["fields"] = fields
+    return body
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    fields = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part != "body"]
+        fields.append(
+            {"field": ".".join(location) or "body", "message": error.get("msg", ""), "type": error.get("type", "")}
+        )
+    return fields
+
+
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = _field_errors(exc)
+    if any(field["type"] == "json_invalid" for field in fields):
+        return JSONResponse(error_body("invalid_json", "the body is not valid JSON", fields), status_code=400)
+    return JSONResponse(error_body("invalid_request", "the request does not match the schema", fields), status_code=422)
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {
+        401: "unauthorized",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+    }.get(exc.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _not_found(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+
+
+async def _store(_: Request, exc: Exception) -> JSONResponse:
+    log.error("store unavailable: %s", exc)
+    return JSONResponse(
+        error_body("store_unavailable", "the contact ledger is unavailable; retry shortly"),
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _policy(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(error_body("policy_error", str(exc)), status_code=409)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return JSONResponse(error_body("internal_error", "unexpected error; it has been logged"), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(StoreError, _store)
+    app.add_exception_handler(PolicyError, _policy)
+    app.add_exception_handler(Exception, _unexpected)

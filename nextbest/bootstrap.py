@@ -1,0 +1,109 @@
+"""Compose a running nextbest from settings: world, tools, policies, ledger, model. The only place that wires."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from agent.candidates import CandidateTools
+from agent.catalog_view import CatalogView, ProductSearch
+from agent.context import DecisionContext, PolicySource
+from agent.model import ChatModel, ModelConfig, OpenAIChatModel
+from agent.service import Decider
+from guardrails.ledger import Ledger, open_ledger
+from nextbest.clock import Clock, SystemClock
+from nextbest.policy import ReloadingPolicies
+from nextbest.settings import Settings
+from nextbest.world import World, load_world
+from tools.inventory import WorldInventory
+from tools.offers import OfferEligibility
+
+__all__ = ["Runtime", "build_model", "open_runtime"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """A wired service: the decider plus what the API and CLI need to reach directly."""
+
+    settings: Settings
+    world: World
+    decider: Decider
+    ledger: Ledger
+    policies: ReloadingPolicies
+    exit_stack: AsyncExitStack
+
+    async def aclose(self) -> None:
+        await self.decider.drain()
+        await self.exit_stack.aclose()
+
+
+def build_model(settings: Settings, http_client: httpx.AsyncClient | None = None) -> ChatModel | None:
+    if not settings.model:
+        return None
+    config = ModelConfig(
+        model=settings.model,
+        base_url=settings.openai_base_url,
+        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+        output_mode=settings.output_mode,
+        temperature=settings.model_temperature,
+        max_tokens=settings.model_max_tokens,
+    )
+    return OpenAIChatModel(config, http_client=http_client)
+
+
+def _search(settings: Settings, world: World) -> ProductSearch | None:
+    try:
+        from tools.catalog import open_product_search
+
+        return open_product_search(settings, world)
+    except Exception as exc:  # retrieval is an enhancement: the rules still decide without it
+        log.warning("catalog retrieval unavailable, continuing without it: %s", exc)
+        return None
+
+
+async def open_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    model: ChatModel | None = None,
+    policies: PolicySource | None = None,
+    world: World | None = None,
+    http_client: httpx.AsyncClient | None = None,
+    search: Any = "auto",
+) -> Runtime:
+    """Open every dependency; `aclose()` releases them. Arguments override settings, for tests and benchmarks."""
+    stack = AsyncExitStack()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    world = world or load_world()
+    reloading = ReloadingPolicies(settings.policy_dir)
+    ledger = await open_ledger(settings)
+    stack.push_async_callback(ledger.close)
+    if model is None and settings.model:
+        client = http_client or httpx.AsyncClient(timeout=settings.default_deadline_ms / 1000)
+        if http_client is None:
+            stack.push_async_callback(client.aclose)
+        model = build_model(settings, client)
+    tools = CandidateTools(
+        catalog=CatalogView(world.products),
+        inventory=WorldInventory(world),
+        offers=OfferEligibility(world.offers, products=world.products),
+        offer_catalog=world.offers,
+        search=_search(settings, world) if search == "auto" else search,
+    )
+    ctx = DecisionContext(
+        settings=settings,
+        clock=clock or SystemClock(),
+        policies=policies or reloading,
+        tools=tools,
+        ledger=ledger,
+        model=model,
+    )
+    return Runtime(
+        settings=settings, world=world, decider=Decider(ctx), ledger=ledger, policies=reloading, exit_stack=stack
+    )

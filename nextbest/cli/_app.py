@@ -1,0 +1,86 @@
+"""Typer commands. Each one is a thin shell over the library; output is for people unless --json."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from nextbest.contracts import DecideRequest
+from nextbest.errors import NextbestError
+from nextbest.settings import Settings
+
+from ._demo import run_demo
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="nextbest: the next best action, in milliseconds.")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (share caps through the ledger)")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Run the HTTP API on uvicorn."""
+    import uvicorn
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        Settings()
+    except ValidationError as exc:
+        _fail(f"invalid settings: {exc}")
+    uvicorn.run("nextbest.api.asgi:app", host=host, port=port, workers=workers, log_level=log_level, access_log=False)
+
+
+def _read_request(source: str) -> DecideRequest:
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    return DecideRequest.model_validate_json(text)
+
+
+@app.command()
+def decide(source: Annotated[str, typer.Argument(help="A request JSON file, or - for stdin")]) -> None:
+    """Print the decision for one request."""
+    from nextbest.bootstrap import open_runtime
+
+    try:
+        request = _read_request(source)
+    except (OSError, ValidationError) as exc:
+        _fail(str(exc))
+
+    async def run() -> str:
+        runtime = await open_runtime(Settings())
+        try:
+            return (await runtime.decider.decide(request)).model_dump_json(indent=2)
+        finally:
+            await runtime.aclose()
+
+    try:
+        console.print_json(asyncio.run(run()))
+    except NextbestError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decisions as JSON")] = False,
+    examples: Annotated[Path | None, typer.Option(help="Folder of example requests")] = None,
+) -> None:
+    """Run the seed use cases against the demo world and print what nextbest decides."""
+    try:
+        run_demo(console, as_json=as_json, examples_dir=examples)
+    except NextbestError as exc:
+        _fail(str(exc))
