@@ -101,8 +101,13 @@ def _session_intent(request: DecideRequest, catalog: CatalogView, search: Produc
     hits: list[SourceHit] = []
     anchor: SourceHit | None = None
     if props.query and search is not None:
+        # A search hit that fits what the session looked at earlier (a card for the viewed camera) ranks first.
+        fits = {hit.product_id for hit in _earlier_session(request, catalog)}
         ids = search.search_ids(props.query, k=15)
-        hits += [SourceHit(pid, ProductSource.SESSION_INTENT, round(0.95 - i * 0.02, 4)) for i, pid in enumerate(ids)]
+        hits += [
+            SourceHit(pid, ProductSource.SESSION_INTENT, round(0.95 - i * 0.02 + (0.04 if pid in fits else 0), 4))
+            for i, pid in enumerate(ids)
+        ]
     product = catalog.get(props.product_id) if props.product_id else None
     if product is not None:
         anchor = SourceHit(product.product_id, ProductSource.EVENT_PRODUCT, 1.0)

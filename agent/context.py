@@ -11,6 +11,7 @@ from nextbest.policy import PolicySet
 from nextbest.settings import Settings
 
 from .candidates import CandidateTools
+from .llm import ToolBox
 from .model import ChatModel
 
 __all__ = ["DecisionContext", "PolicySource", "StaticPolicies"]
@@ -38,3 +39,4 @@ class DecisionContext:
     tools: CandidateTools
     ledger: Ledger
     model: ChatModel | None = None
+    toolbox: ToolBox | None = None

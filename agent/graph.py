@@ -85,6 +85,7 @@ async def decide_with_model(state: DecisionState, runtime: Runtime[DecisionConte
                 deadline=model_deadline,
                 budget=ctx.settings.prompt_token_budget,
                 repair_turns=ctx.settings.repair_turns,
+                toolbox=ctx.toolbox,
             ),
             timeout=max(model_deadline - time.monotonic(), 0.001),
         )

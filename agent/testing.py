@@ -95,10 +95,11 @@ def _payload_in(text: str) -> dict[str, Any] | None:
 
 
 def find_prompt_payload(messages: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """The JSON object with "candidates" in the last user message, or None."""
+    """The JSON object with "candidates" in the newest user message that has one (a repair turn adds a
+    user message without it), or None."""
     for message in reversed(messages):
-        if message.get("role") == "user":
-            return _payload_in(_text_of(message))
+        if message.get("role") == "user" and (payload := _payload_in(_text_of(message))) is not None:
+            return payload
     return None
 
 

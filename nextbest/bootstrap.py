@@ -5,20 +5,22 @@ from __future__ import annotations
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
 from agent.candidates import CandidateTools
-from agent.catalog_view import CatalogView, ProductSearch
+from agent.catalog_view import CatalogView
 from agent.context import DecisionContext, PolicySource
 from agent.model import ChatModel, ModelConfig, OpenAIChatModel
 from agent.service import Decider
+from agent.toolbox import DecisionToolBox
 from guardrails.ledger import Ledger, open_ledger
 from nextbest.clock import Clock, SystemClock
+from nextbest.errors import NextbestError
 from nextbest.policy import ReloadingPolicies
 from nextbest.settings import Settings
 from nextbest.world import World, load_world
+from tools.catalog import CatalogIndex
 from tools.inventory import WorldInventory
 from tools.offers import OfferEligibility
 
@@ -57,14 +59,16 @@ def build_model(settings: Settings, http_client: httpx.AsyncClient | None = None
     return OpenAIChatModel(config, http_client=http_client)
 
 
-def _search(settings: Settings, world: World) -> ProductSearch | None:
+def _search(settings: Settings, world: World, stack: AsyncExitStack) -> CatalogIndex | None:
     try:
         from tools.catalog import open_product_search
 
-        return open_product_search(settings, world)
-    except Exception as exc:  # retrieval is an enhancement: the rules still decide without it
+        index = open_product_search(settings, world)
+    except NextbestError as exc:  # retrieval refines candidates; the rules still decide without it
         log.warning("catalog retrieval unavailable, continuing without it: %s", exc)
         return None
+    stack.callback(index.close)
+    return index
 
 
 async def open_runtime(
@@ -89,12 +93,13 @@ async def open_runtime(
         if http_client is None:
             stack.push_async_callback(client.aclose)
         model = build_model(settings, client)
+    index = _search(settings, world, stack) if search == "auto" else None
     tools = CandidateTools(
         catalog=CatalogView(world.products),
         inventory=WorldInventory(world),
         offers=OfferEligibility(world.offers, products=world.products),
         offer_catalog=world.offers,
-        search=_search(settings, world) if search == "auto" else search,
+        search=index if search == "auto" else search,
     )
     ctx = DecisionContext(
         settings=settings,
@@ -103,6 +108,7 @@ async def open_runtime(
         tools=tools,
         ledger=ledger,
         model=model,
+        toolbox=DecisionToolBox(tools.catalog, tools.inventory, index),
     )
     return Runtime(
         settings=settings, world=world, decider=Decider(ctx), ledger=ledger, policies=reloading, exit_stack=stack

@@ -44,3 +44,55 @@ def _block_network() -> Iterator[None]:
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+# ---- shared fixtures: the demo world, example requests and a wired runtime on a throwaway ledger ----
+
+import json  # noqa: E402
+from collections.abc import AsyncIterator, Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from nextbest.contracts import DecideRequest  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(scope="session")
+def world() -> Any:
+    from nextbest.world import load_world
+
+    return load_world()
+
+
+@pytest.fixture
+def example() -> Callable[[str], DecideRequest]:
+    def load(name: str) -> DecideRequest:
+        return DecideRequest.model_validate(json.loads((EXAMPLES / f"{name}.json").read_text()))
+
+    return load
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Any:
+    from nextbest.settings import Settings
+
+    return Settings(data_dir=tmp_path / "data", holdout_percent=0, redis_url=None, model=None, api_keys="",
+                    policy_watch=False)
+
+
+@pytest.fixture
+async def runtime_factory(settings: Any, world: Any) -> AsyncIterator[Callable[..., Any]]:
+    """Open runtimes on the test's data dir (rules only unless a model is given); all are closed after."""
+    from nextbest.bootstrap import open_runtime
+
+    opened: list[Any] = []
+
+    async def factory(**overrides: Any) -> Any:
+        chosen = overrides.pop("settings", settings)
+        runtime = await open_runtime(chosen, world=world, search=overrides.pop("search", None), **overrides)
+        opened.append(runtime)
+        return runtime
+
+    yield factory
+    for runtime in opened:
+        await runtime.aclose()
