@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from typing import Literal
 
 import httpx
 
 from agent.candidates import CandidateTools
-from agent.catalog_view import CatalogView
+from agent.catalog_view import CatalogView, ProductSearch
 from agent.context import DecisionContext, PolicySource
 from agent.model import ChatModel, ModelConfig, OpenAIChatModel
 from agent.service import Decider
@@ -79,7 +80,7 @@ async def open_runtime(
     policies: PolicySource | None = None,
     world: World | None = None,
     http_client: httpx.AsyncClient | None = None,
-    search: Any = "auto",
+    search: ProductSearch | Literal["auto"] | None = "auto",
 ) -> Runtime:
     """Open every dependency; `aclose()` releases them. Arguments override settings, for tests and benchmarks."""
     stack = AsyncExitStack()
