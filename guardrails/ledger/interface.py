@@ -1,0 +1,78 @@
+"""The contact ledger's contract, shared by the SQLite and Redis implementations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from nextbest.contracts import ActionProposal, Decision, FeedbackOutcome, FeedbackResponse
+
+from ..caps import Reservation
+from ..contacts import ContactHistory
+
+__all__ = ["CommitResult", "CommitStatus", "Ledger"]
+
+
+class CommitStatus(StrEnum):
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    CAP_EXCEEDED = "cap_exceeded"
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """The outcome of `Ledger.commit`.
+
+    `decision` is what is stored for the event: the new decision when created, the first one for a
+    duplicate event, None when a cap was exceeded (nothing was stored). `fingerprint_matches` is False
+    when a duplicate event_id came with a different request, which callers may want to reject.
+    """
+
+    status: CommitStatus
+    decision: Decision | None
+    cap: str | None = None
+    fingerprint_matches: bool = True
+
+
+class Ledger(Protocol):
+    """Decisions, the contacts they made and the feedback on them, durable across restarts and workers."""
+
+    async def history(self, subject_id: str, since: datetime, *, now: datetime | None = None) -> ContactHistory:
+        """Contacts at or after `since` and whether the subject ever converted.
+
+        A reservation past its TTL at `now` (default: the ledger's clock) shows as `released`.
+        """
+        ...
+
+    async def commit(
+        self,
+        decision: Decision,
+        *,
+        subject_id: str,
+        request_fingerprint: str,
+        reservation: Reservation | None = None,
+        would_have: ActionProposal | None = None,
+    ) -> CommitResult:
+        """Store a decision, and reserve its contact within its caps, in one atomic step (see the package doc).
+
+        `would_have` is what a holdout decision would have done, kept for lift measurement.
+        """
+        ...
+
+    async def find_by_event(self, event_id: str) -> Decision | None: ...
+
+    async def get_decision(self, decision_id: str) -> Decision | None: ...
+
+    async def would_have(self, decision_id: str) -> ActionProposal | None:
+        """What a holdout decision would have done, as stored by `commit(would_have=...)`."""
+        ...
+
+    async def record_feedback(
+        self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime
+    ) -> FeedbackResponse:
+        """Record one outcome once; raises NotFoundError for an unknown decision."""
+        ...
+
+    async def close(self) -> None: ...

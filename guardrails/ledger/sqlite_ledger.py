@@ -1,0 +1,269 @@
+"""The SQLite ledger: the default, one file, safe for several workers and processes on one machine.
+
+WAL lets readers run while one writer commits; every write is a `BEGIN IMMEDIATE` transaction, which
+takes the write lock before reading, so a check-and-reserve can never interleave with another one.
+All calls run on one private thread per ledger, because a sqlite3 connection belongs to one thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from nextbest.clock import Clock, SystemClock
+from nextbest.contracts import ActionProposal, Channel, Decision, FeedbackOutcome, FeedbackResponse
+from nextbest.errors import NotFoundError, StoreError
+
+from ..caps import CapCheck, Reservation, find_breaches
+from ..contacts import Contact, ContactHistory, ContactStatus, advance_status
+from ._codec import as_of, from_us, reserved_contact, to_us
+from .interface import CommitResult, CommitStatus
+
+__all__ = ["SqliteLedger"]
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    decision_id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    subject_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    body TEXT NOT NULL,
+    would_have TEXT
+);
+CREATE TABLE IF NOT EXISTS contacts (
+    decision_id TEXT PRIMARY KEY REFERENCES decisions (decision_id),
+    subject_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    offer_id TEXT,
+    use_case TEXT,
+    cart_id TEXT,
+    transactional INTEGER NOT NULL,
+    at_us INTEGER NOT NULL,
+    status TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS contacts_by_subject ON contacts (subject_id, at_us);
+CREATE TABLE IF NOT EXISTS feedback (
+    decision_id TEXT NOT NULL REFERENCES decisions (decision_id),
+    outcome TEXT NOT NULL,
+    occurred_at_us INTEGER NOT NULL,
+    subject_id TEXT NOT NULL,
+    PRIMARY KEY (decision_id, outcome)
+);
+CREATE INDEX IF NOT EXISTS feedback_by_subject ON feedback (subject_id, outcome);
+"""
+
+_CONTACT_COLUMNS = "decision_id, channel, offer_id, use_case, cart_id, transactional, at_us, status"
+
+
+def _contact(row: sqlite3.Row) -> Contact:
+    return Contact(
+        decision_id=row["decision_id"],
+        channel=Channel(row["channel"]),
+        at=from_us(row["at_us"]),
+        offer_id=row["offer_id"],
+        use_case=row["use_case"],
+        cart_id=row["cart_id"],
+        transactional=bool(row["transactional"]),
+        status=ContactStatus(row["status"]),
+    )
+
+
+class SqliteLedger:
+    """A `Ledger` in one SQLite file; the schema is created on open and survives restarts."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        clock: Clock | None = None,
+        reservation_ttl_s: int = 900,
+        busy_timeout_s: float = 10.0,
+    ) -> None:
+        self._path = Path(path)
+        self._clock = clock or SystemClock()
+        self._ttl_s = reservation_ttl_s
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-ledger")
+        self._closed = False
+        try:
+            self._db = sqlite3.connect(
+                self._path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            self._executor.shutdown(wait=False)
+            raise StoreError(f"cannot open the SQLite ledger at {self._path}: {exc}") from exc
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        if self._closed:
+            raise StoreError("the SQLite ledger is closed")
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite ledger {self._path}: {exc}") from exc
+
+    @contextmanager
+    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        self._db.execute(f"BEGIN {mode}")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    async def history(self, subject_id: str, since: datetime, *, now: datetime | None = None) -> ContactHistory:
+        as_at = now or self._clock.now()
+        return await self._run(lambda: self._history(subject_id, since, as_at))
+
+    def _history(self, subject_id: str, since: datetime, now: datetime) -> ContactHistory:
+        with self._transaction("DEFERRED") as db:
+            rows = db.execute(
+                f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE subject_id = ? AND at_us >= ? ORDER BY at_us",
+                (subject_id, to_us(since)),
+            ).fetchall()
+            converted = db.execute(
+                "SELECT 1 FROM feedback WHERE subject_id = ? AND outcome = ? LIMIT 1",
+                (subject_id, FeedbackOutcome.CONVERTED.value),
+            ).fetchone()
+        contacts = tuple(as_of(_contact(row), now, self._ttl_s) for row in rows)
+        return ContactHistory(contacts=contacts, converted=converted is not None)
+
+    async def commit(
+        self,
+        decision: Decision,
+        *,
+        subject_id: str,
+        request_fingerprint: str,
+        reservation: Reservation | None = None,
+        would_have: ActionProposal | None = None,
+    ) -> CommitResult:
+        reserved = reserved_contact(reservation, decision)
+        caps = reservation.caps if reservation is not None else ()
+        extra = would_have.model_dump_json() if would_have is not None else None
+        return await self._run(
+            lambda: self._commit(decision, subject_id, request_fingerprint, tuple(caps), reserved, extra)
+        )
+
+    def _commit(
+        self,
+        decision: Decision,
+        subject_id: str,
+        fingerprint: str,
+        caps: tuple[CapCheck, ...],
+        contact: Contact | None,
+        would_have: str | None,
+    ) -> CommitResult:
+        now = self._clock.now()
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT body, fingerprint FROM decisions WHERE event_id = ?", (decision.event_id,)
+            ).fetchone()
+            if row is not None:
+                stored = Decision.model_validate_json(row["body"])
+                return CommitResult(
+                    CommitStatus.DUPLICATE, stored, fingerprint_matches=row["fingerprint"] == fingerprint
+                )
+            if contact is not None and caps:
+                breach = self._first_breach(db, subject_id, caps, now)
+                if breach is not None:
+                    return CommitResult(CommitStatus.CAP_EXCEEDED, None, cap=breach)
+            db.execute(
+                "INSERT INTO decisions (decision_id, event_id, subject_id, fingerprint, body, would_have)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    decision.decision_id,
+                    decision.event_id,
+                    subject_id,
+                    fingerprint,
+                    decision.model_dump_json(),
+                    would_have,
+                ),
+            )
+            if contact is not None:
+                db.execute(
+                    f"INSERT INTO contacts (subject_id, {_CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        subject_id,
+                        contact.decision_id,
+                        contact.channel.value,
+                        contact.offer_id,
+                        contact.use_case,
+                        contact.cart_id,
+                        int(contact.transactional),
+                        to_us(contact.at),
+                        contact.status.value,
+                    ),
+                )
+        return CommitResult(CommitStatus.CREATED, decision)
+
+    def _first_breach(
+        self, db: sqlite3.Connection, subject_id: str, caps: tuple[CapCheck, ...], now: datetime
+    ) -> str | None:
+        rows = db.execute(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE subject_id = ? AND at_us >= ? AND at_us < ?",
+            (subject_id, to_us(min(cap.since for cap in caps)), to_us(max(cap.until for cap in caps))),
+        ).fetchall()
+        counted = [as_of(_contact(row), now, self._ttl_s) for row in rows]
+        breaches = find_breaches(caps, counted)
+        return breaches[0].check.name if breaches else None
+
+    async def find_by_event(self, event_id: str) -> Decision | None:
+        return await self._run(lambda: self._decision_where("event_id", event_id))
+
+    async def get_decision(self, decision_id: str) -> Decision | None:
+        return await self._run(lambda: self._decision_where("decision_id", decision_id))
+
+    def _decision_where(self, column: str, value: str) -> Decision | None:
+        # `column` is one of two literals above, never caller input
+        row = self._db.execute(f"SELECT body FROM decisions WHERE {column} = ?", (value,)).fetchone()
+        return Decision.model_validate_json(row["body"]) if row is not None else None
+
+    async def would_have(self, decision_id: str) -> ActionProposal | None:
+        def read() -> ActionProposal | None:
+            row = self._db.execute("SELECT would_have FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()
+            if row is None or row["would_have"] is None:
+                return None
+            return ActionProposal.model_validate_json(row["would_have"])
+
+        return await self._run(read)
+
+    async def record_feedback(
+        self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime
+    ) -> FeedbackResponse:
+        return await self._run(lambda: self._feedback(decision_id, outcome, occurred_at))
+
+    def _feedback(self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime) -> FeedbackResponse:
+        with self._transaction() as db:
+            row = db.execute("SELECT subject_id FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()
+            if row is None:
+                raise NotFoundError("decision", decision_id)
+            inserted = db.execute(
+                "INSERT OR IGNORE INTO feedback (decision_id, outcome, occurred_at_us, subject_id) VALUES (?, ?, ?, ?)",
+                (decision_id, outcome.value, to_us(occurred_at), row["subject_id"]),
+            ).rowcount
+            if inserted == 0:
+                return FeedbackResponse(decision_id=decision_id, outcome=outcome, recorded=True, duplicate=True)
+            contact = db.execute("SELECT status FROM contacts WHERE decision_id = ?", (decision_id,)).fetchone()
+            if contact is not None:
+                status = advance_status(ContactStatus(contact["status"]), outcome)
+                db.execute("UPDATE contacts SET status = ? WHERE decision_id = ?", (status.value, decision_id))
+        return FeedbackResponse(decision_id=decision_id, outcome=outcome, recorded=True)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._db.close)
+        self._executor.shutdown(wait=True)
