@@ -84,3 +84,43 @@ def demo(
         run_demo(console, as_json=as_json, examples_dir=examples)
     except NextbestError as exc:
         _fail(str(exc))
+
+
+catalog_app = typer.Typer(no_args_is_help=True, help="The Chroma catalog index.")
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("index")
+def catalog_index(
+    rebuild: Annotated[bool, typer.Option(help="Drop and rebuild (after changing the embedding)")] = False,
+) -> None:
+    """Build or update the catalog index from the world; unchanged products are skipped."""
+    from rich.progress import Progress
+
+    from nextbest.world import load_world
+    from tools.catalog import index_catalog
+
+    settings = Settings()
+    world = load_world()
+    with Progress(console=console) as progress:
+        task = progress.add_task(f"indexing ({settings.embedding.value})", total=len(world.products))
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            stats = index_catalog(settings, world.products.values(), world.stock, progress=report, rebuild=rebuild)
+        except NextbestError as exc:
+            _fail(str(exc))
+    console.print(stats.model_dump_json(indent=2) if hasattr(stats, "model_dump_json") else str(stats))
+
+
+def _register_sub_apps() -> None:
+    from ._eval import eval_app
+    from ._policy import policy_app
+
+    app.add_typer(policy_app, name="policy")
+    app.add_typer(eval_app, name="eval")
+
+
+_register_sub_apps()

@@ -59,7 +59,7 @@ def _table(examples: list[tuple[str, DecideRequest]], decisions: list[Decision])
     for column in ("example", "event", "action", "channel", "products", "offer", "message", "by", "ms"):
         table.add_column(column, overflow="fold")
     for (name, request), decision in zip(examples, decisions, strict=True):
-        products = ", ".join(f"{p.product_id} {p.title or ''}".strip() for p in decision.products[:3])
+        products = "\n".join(f"{p.product_id} {(p.title or '')[:28]}".strip() for p in decision.products[:3])
         offer = f"{decision.offer.offer_id} ({decision.offer.discount_percent:g}%)" if decision.offer else ""
         message = decision.message.title if decision.message else "; ".join(decision.reasons[:1])
         who = decision.decided_by.value + (f"\n{decision.fallback_reason.value}" if decision.fallback_reason else "")
@@ -88,5 +88,6 @@ def run_demo(console: Console, *, as_json: bool, examples_dir: Path | None) -> N
     if as_json:
         console.print_json(json.dumps([decision.model_dump(mode="json") for decision in decisions]))
         return
-    console.print(_table(examples, decisions))
+    wide = Console(width=max(console.width, 160))
+    wide.print(_table(examples, decisions))
     console.print(f"policy version {decisions[0].policy_version}; model: {settings.model or 'none (rules)'}")
