@@ -1,0 +1,85 @@
+"""Shadow runs: the rules decision that would be served beside the model's, logged as jsonl and scored."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from agent.testing import ScriptedModel, choose_first_candidate
+from nextbest.bootstrap import open_runtime
+from nextbest.clock import FixedClock
+from nextbest.contracts import Decision
+from nextbest.settings import Settings
+from nextbest.world import World
+
+from .scenario import Scenario
+
+__all__ = ["ShadowPair", "ShadowSummary", "read_shadow_log", "run_shadow", "score_shadow"]
+
+
+class ShadowPair(BaseModel):
+    scenario_id: str
+    served: Decision
+    shadow: Decision
+
+
+class ShadowSummary(BaseModel):
+    pairs: int
+    action_agreement: float
+    channel_agreement: float
+    product_overlap: float
+    changes: list[str]
+
+
+async def _decide(scenario: Scenario, world: World, *, model: bool) -> Decision:
+    with tempfile.TemporaryDirectory(prefix="nextbest-shadow-") as data_dir:
+        settings = Settings(data_dir=Path(data_dir), policy_watch=False, holdout_percent=0, model=None)
+        fake = ScriptedModel([choose_first_candidate()] * 64) if model else None
+        runtime = await open_runtime(
+            settings, clock=FixedClock(scenario.clock_time), model=fake, world=world, search=None
+        )
+        try:
+            return await runtime.decider.decide(scenario.request.model_copy(update={"dry_run": True}))
+        finally:
+            await runtime.aclose()
+
+
+async def run_shadow(scenarios: Sequence[Scenario], world: World, log: Path) -> list[ShadowPair]:
+    """The ledger has no shadow-log reader yet, so decide twice (rules served, scripted model shadow) and log both."""
+    pairs = [
+        ShadowPair(
+            scenario_id=s.id, served=await _decide(s, world, model=False), shadow=await _decide(s, world, model=True)
+        )
+        for s in scenarios
+    ]
+    log.parent.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a few KB once per run
+    log.write_text("".join(p.model_dump_json() + "\n" for p in pairs), encoding="utf-8")  # noqa: ASYNC240
+    return pairs
+
+
+def read_shadow_log(log: Path) -> list[ShadowPair]:
+    return [ShadowPair.model_validate_json(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
+
+
+def score_shadow(pairs: Sequence[ShadowPair]) -> ShadowSummary:
+    count = len(pairs) or 1
+    overlaps, changes = [], []
+    for pair in pairs:
+        a = {p.product_id for p in pair.served.products}
+        b = {p.product_id for p in pair.shadow.products}
+        overlaps.append(len(a & b) / len(a | b) if a | b else 1.0)
+        if (pair.served.action, pair.served.channel) != (pair.shadow.action, pair.shadow.channel):
+            changes.append(
+                f"{pair.scenario_id}: {pair.served.action.value}/{pair.served.channel} -> "
+                f"{pair.shadow.action.value}/{pair.shadow.channel}"
+            )
+    return ShadowSummary(
+        pairs=len(pairs),
+        action_agreement=sum(p.served.action == p.shadow.action for p in pairs) / count,
+        channel_agreement=sum(p.served.channel == p.shadow.channel for p in pairs) / count,
+        product_overlap=sum(overlaps) / count,
+        changes=changes,
+    )

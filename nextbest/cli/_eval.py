@@ -1,0 +1,106 @@
+"""`nextbest eval`: run the scenario suite, compare two reports, score a shadow run."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from evals.compare import compare_reports
+from evals.gates import GATES_FILE, check_gates, load_gates
+from evals.html import render_html
+from evals.runner import EvalConfig, Report, run_suite
+from evals.scenario import load_scenarios
+from evals.shadow import read_shadow_log, run_shadow, score_shadow
+from nextbest.world import load_world
+
+__all__ = ["eval_app"]
+
+eval_app = typer.Typer(help="Score decisions against the eval scenarios.", no_args_is_help=True)
+
+
+@eval_app.command("run")
+def run(
+    out: Annotated[Path, typer.Option(help="Where report.json and report.html go")],
+    config: Annotated[EvalConfig, typer.Option(help="rules, or llm-fake (scripted model)")] = EvalConfig.RULES,
+    repeat: Annotated[int, typer.Option(min=1, help="Runs per scenario; reports pass^k")] = 1,
+    url: Annotated[str | None, typer.Option(help="Score a live server instead of running in process")] = None,
+    scenarios: Annotated[str | None, typer.Option(help="Glob of scenario jsonl files")] = None,
+    policy_dir: Annotated[Path | None, typer.Option(help="Policy folder (default prompts/)")] = None,
+    gates: Annotated[Path, typer.Option(help="Gate thresholds")] = GATES_FILE,
+) -> None:
+    """Run the suite, write DIR/report.json and DIR/report.html, and fail when a gate fails."""
+    console = Console()
+    cases = load_scenarios(scenarios)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("scenarios", total=len(cases))
+        report = asyncio.run(
+            run_suite(
+                cases,
+                config=config,
+                repeat=repeat,
+                url=url,
+                policy_dir=policy_dir,
+                progress=lambda _: bar.advance(task),
+            )
+        )
+    results = check_gates(report, load_gates(gates))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    (out / "report.html").write_text(render_html(report, results), encoding="utf-8")
+    m = report.metrics
+    console.print(
+        f"pass {m.expectation_pass_rate:.3f} (pass^{repeat} {m.pass_hat_k:.3f}), compliance "
+        f"{m.guardrail_compliance:.3f}, schema {m.schema_validity:.3f}, restraint P/R "
+        f"{m.restraint_precision:.3f}/{m.restraint_recall:.3f}, latency p50/p99 "
+        f"{m.latency_p50_ms:.1f}/{m.latency_p99_ms:.1f} ms"
+    )
+    failed = [g for g in results if not g.passed]
+    for gate in failed:
+        console.print(
+            f"[red]gate {gate.metric}: {gate.actual:.3f} < {gate.minimum}[/red] "
+            f"failing: {', '.join(gate.failing_scenarios)}"
+        )
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@eval_app.command("compare")
+def compare(before: Path, after: Path) -> None:
+    """Side by side per metric and scenario; regressions in red. Exits 1 when anything regressed."""
+    old = Report.model_validate_json(before.read_text(encoding="utf-8"))
+    new = Report.model_validate_json(after.read_text(encoding="utf-8"))
+    result = compare_reports(old, new)
+    table = Table("metric / scenario", before.name, after.name)
+    for name, x, y, bad in result.metrics:
+        table.add_row(name, f"{x:.4g}", f"{y:.4g}", style="red" if bad else None)
+    for sid, a, b, bad in result.scenarios:
+        if a != b:
+            table.add_row(sid, str(a), str(b), style="red" if bad else "green")
+    Console().print(table)
+    if result.regressions:
+        raise typer.Exit(code=1)
+
+
+@eval_app.command("shadow-report")
+def shadow_report(
+    log: Annotated[Path, typer.Option(help="Shadow jsonl; produced from the scenarios when missing")],
+    scenarios: Annotated[str | None, typer.Option(help="Glob of scenario jsonl files")] = None,
+) -> None:
+    """Agreement between the served rules decision and the model's shadow decision."""
+    pairs = (
+        read_shadow_log(log) if log.exists() else asyncio.run(run_shadow(load_scenarios(scenarios), load_world(), log))
+    )
+    summary = score_shadow(pairs)
+    console = Console()
+    console.print(
+        f"{summary.pairs} pairs: action agreement {summary.action_agreement:.3f}, channel agreement "
+        f"{summary.channel_agreement:.3f}, product overlap {summary.product_overlap:.3f}"
+    )
+    for change in summary.changes:
+        console.print(f"  would change {change}")

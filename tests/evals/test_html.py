@@ -1,0 +1,60 @@
+"""The CLI writes report.json and a self-contained report.html with every chart; gates set the exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from evals.scenario import SCENARIO_DIR
+from nextbest.cli._eval import eval_app
+
+
+def _subset(tmp_path: Path, ids: set[str]) -> str:
+    lines = [
+        line
+        for path in sorted(SCENARIO_DIR.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["id"] in ids
+    ]
+    target = tmp_path / "few.jsonl"
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(target)
+
+
+def test_run_writes_reports_and_compare_flags_regressions(tmp_path: Path) -> None:
+    scenarios = _subset(tmp_path, {"cart-01", "unknown-email_open", "geo-01"})
+    result = CliRunner().invoke(eval_app, ["run", "--out", str(tmp_path / "a"), "--scenarios", scenarios])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "a" / "report.json").read_text(encoding="utf-8"))
+    assert len(report["scenarios"]) == 3 and "metrics" in report
+    html = (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
+    for section in ["Pass rate per use case", "Latency distribution", "Fallback reasons", "Guardrail verdict counts"]:
+        assert section in html
+    assert html.count("<svg") == 4 and "<script" not in html and "http" not in html.replace("http://www.w3.org", "")
+    worse = dict(report)
+    worse["scenarios"] = [{**s, "passed": False} for s in report["scenarios"]]
+    (tmp_path / "b.json").write_text(json.dumps(worse), encoding="utf-8")
+    compared = CliRunner().invoke(eval_app, ["compare", str(tmp_path / "a" / "report.json"), str(tmp_path / "b.json")])
+    assert compared.exit_code == 1 and "cart-01" in compared.output
+
+
+def test_gate_failure_exits_non_zero_and_lists_scenarios(tmp_path: Path) -> None:
+    scenarios = _subset(tmp_path, {"session-01", "cart-01"})
+    gates = tmp_path / "gates.yaml"
+    gates.write_text("expectation_pass_rate: 1.0\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        eval_app, ["run", "--out", str(tmp_path / "o"), "--scenarios", scenarios, "--gates", str(gates)]
+    )
+    assert result.exit_code == 1
+    assert "session-01" in result.output and "cart-01" not in result.output.split("failing:")[-1]
+
+
+def test_shadow_report_scores_agreement(tmp_path: Path) -> None:
+    scenarios = _subset(tmp_path, {"cart-01", "xsell-01"})
+    log = tmp_path / "shadow.jsonl"
+    result = CliRunner().invoke(eval_app, ["shadow-report", "--log", str(log), "--scenarios", scenarios])
+    assert result.exit_code == 0, result.output
+    assert len(log.read_text(encoding="utf-8").splitlines()) == 2
+    assert "2 pairs: action agreement" in result.output
