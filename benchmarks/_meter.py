@@ -1,0 +1,36 @@
+"""An httpx transport that counts model calls and the prompt tokens the server reports: one yardstick for
+nextbest and the ReAct baseline alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import orjson
+
+__all__ = ["MeteredTransport", "Tally"]
+
+
+@dataclass
+class Tally:
+    calls: int = 0
+    prompt_tokens: int = 0
+
+
+class MeteredTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.tally = Tally()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if request.url.path.endswith("/chat/completions"):
+            self.tally.calls += 1
+            body = await response.aread()
+            try:
+                usage = orjson.loads(body).get("usage") or {}
+                self.tally.prompt_tokens += int(usage.get("prompt_tokens") or 0)
+            except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
+                pass
+            return httpx.Response(response.status_code, headers=response.headers, content=body, request=request)
+        return response

@@ -1,0 +1,228 @@
+"""Figures 3-5: the LLM path against the fake OpenAI server.
+
+3. overhead beyond the model's own latency, calls and prompt tokens per decision, against ReAct;
+4. a hanging model: the share of answers within deadline + 25 ms, all valid rules decisions;
+5. 1,000 decisions in flight against a 1 s model: throughput against the ideal, and peak memory.
+
+Overhead is wall time minus calls × the fake's fixed latency (jitter off), so the fake's own HTTP cost
+counts as overhead for both sides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from nextbest.contracts import DecidedBy, Decision, FallbackReason
+
+from ._meter import MeteredTransport
+from ._runtime import bench_runtime, unique_requests
+from ._stats import PeakRss, summary
+from .fake_openai_server import start_fake_server
+from .results import Result
+
+__all__ = ["LlmPlan", "run_concurrency", "run_deadline", "run_llm_overhead"]
+
+OVERHEAD_TARGET_MS = 5.0
+ONE_CALL_TARGET = 0.95
+SLACK_MS = 25.0
+CONCURRENCY_TARGET = 0.8
+
+
+@dataclass(frozen=True)
+class LlmPlan:
+    latency_ms: float = 50.0
+    decisions: int = 200
+    deadline_ms: int = 300
+    hangs: int = 100
+    in_flight: int = 1000
+    slow_ms: float = 1000.0
+    runs: int = 3
+
+
+def _client(limit: int = 100) -> tuple[httpx.AsyncClient, MeteredTransport]:
+    limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
+    transport = MeteredTransport(limits=limits)
+    return httpx.AsyncClient(transport=transport, timeout=60.0), transport
+
+
+async def _ours(url: str, plan: LlmPlan) -> tuple[list[float], list[int], list[int]]:
+    overheads, calls, tokens = [], [], []
+    client, meter = _client()
+    async with client, bench_runtime(model_url=url, http_client=client) as runtime:
+        for request in unique_requests(plan.decisions + 5, "llm"):
+            before = (meter.tally.calls, meter.tally.prompt_tokens)
+            start = time.perf_counter()
+            decision = await runtime.decider.decide(request)
+            wall_ms = (time.perf_counter() - start) * 1000
+            if decision.fallback_reason is FallbackReason.NOTHING_ALLOWED:
+                continue  # nothing to ask the model: not an LLM-path decision
+            made = meter.tally.calls - before[0]
+            overheads.append(wall_ms - made * plan.latency_ms)
+            calls.append(made)
+            tokens.append(meter.tally.prompt_tokens - before[1])
+    return overheads[5:], calls[5:], tokens[5:]  # the first few pay for imports and connections
+
+
+async def _react(url: str, plan: LlmPlan) -> tuple[list[float], list[int], list[int]]:
+    from .react import ReactBaseline
+
+    overheads, calls, tokens = [], [], []
+    client, meter = _client()
+    async with client, bench_runtime(model_url=url, http_client=client) as runtime:
+        agent = ReactBaseline(runtime, url, client)
+        for request in unique_requests(plan.decisions + 5, "react"):
+            before = (meter.tally.calls, meter.tally.prompt_tokens)
+            start = time.perf_counter()
+            if await agent.decide(request) is None and meter.tally.calls == before[0]:
+                continue
+            wall_ms = (time.perf_counter() - start) * 1000
+            made = meter.tally.calls - before[0]
+            overheads.append(wall_ms - made * plan.latency_ms)
+            calls.append(made)
+            tokens.append(meter.tally.prompt_tokens - before[1])
+    return overheads[5:], calls[5:], tokens[5:]
+
+
+async def run_llm_overhead(plan: LlmPlan) -> list[Result]:
+    with start_fake_server(latency_ms=plan.latency_ms, jitter_ms=0, seed=7) as url:
+        overheads, calls, tokens = await _ours(url, plan)
+        react_overheads, react_calls, react_tokens = await _react(url, plan)
+    mine, theirs = summary(overheads), summary(react_overheads)
+    one_call = sum(1 for made in calls if made == 1) / len(calls)
+    react_one = sum(1 for made in react_calls if made == 1) / len(react_calls)
+    return [
+        Result.of(
+            "llm.overhead_ms.p50",
+            mine["p50"],
+            "ms",
+            baseline=theirs["p50"],
+            target=f"≤ {OVERHEAD_TARGET_MS:g} ms",
+            met=mine["p50"] <= OVERHEAD_TARGET_MS,
+            extra={**mine, "baseline_is": "LangGraph create_react_agent", "model_latency_ms": plan.latency_ms},
+        ),
+        Result.of("llm.overhead_ms.p99", mine["p99"], "ms", baseline=theirs["p99"]),
+        Result.of(
+            "llm.calls_per_decision.mean",
+            statistics.mean(calls),
+            "calls",
+            baseline=statistics.mean(react_calls),
+            extra={"decisions": len(calls)},
+        ),
+        Result.of(
+            "llm.one_call_share",
+            one_call * 100,
+            "%",
+            baseline=react_one * 100,
+            target=f"≥ {ONE_CALL_TARGET:.0%}",
+            met=one_call >= ONE_CALL_TARGET,
+        ),
+        Result.of(
+            "llm.prompt_tokens_per_decision",
+            statistics.median(tokens),
+            "tokens",
+            baseline=statistics.median(react_tokens),
+            extra={"counted_by": "the fake server's usage (about 4 characters a token)"},
+        ),
+    ]
+
+
+def _valid(decision: Decision) -> bool:
+    again = Decision.model_validate_json(decision.model_dump_json())
+    return again == decision and decision.decided_by is DecidedBy.RULES
+
+
+async def run_deadline(plan: LlmPlan, *, batch: int = 20) -> list[Result]:
+    """Every model call hangs; each decision must still answer, from the rules, within its deadline."""
+    elapsed_ms: list[float] = []
+    valid = 0
+    with start_fake_server(hang_rate=1.0, latency_ms=0, jitter_ms=0) as url:
+        client, _ = _client(batch)
+        async with client, bench_runtime(model_url=url, http_client=client) as runtime:
+            requests = unique_requests(plan.hangs, "hang", deadline_ms=plan.deadline_ms)
+
+            async def one(request: object) -> Decision:
+                start = time.perf_counter()
+                decision = await runtime.decider.decide(request)  # type: ignore[arg-type]
+                elapsed_ms.append((time.perf_counter() - start) * 1000)
+                return decision
+
+            for at in range(0, len(requests), batch):
+                for decision in await asyncio.gather(*(one(r) for r in requests[at : at + batch])):
+                    valid += _valid(decision)
+    limit = plan.deadline_ms + SLACK_MS
+    within = sum(1 for ms in elapsed_ms if ms <= limit) / len(elapsed_ms)
+    spread = summary(elapsed_ms)
+    return [
+        Result.of(
+            "deadline.within_share",
+            within * 100,
+            "%",
+            target=f"100% within deadline + {SLACK_MS:g} ms",
+            met=within == 1.0 and valid == len(elapsed_ms),
+            extra={"deadline_ms": plan.deadline_ms, "valid_decisions": valid, "decisions": len(elapsed_ms)},
+        ),
+        Result.of(
+            "deadline.latency_ms.p99",
+            spread["p99"],
+            "ms",
+            baseline=float(plan.deadline_ms),
+            extra={**spread, "baseline_is": "the request's deadline"},
+        ),
+    ]
+
+
+async def _flight(url: str, plan: LlmPlan, run: int, pool: int) -> tuple[float, float, int]:
+    client, _ = _client(pool)
+    async with client, bench_runtime(model_url=url, http_client=client, deadline_ms=60_000) as runtime:
+        requests = unique_requests(plan.in_flight, f"fl{run}-{pool}")
+        await runtime.decider.decide(unique_requests(1, f"warm{run}-{pool}")[0])
+        with PeakRss() as memory:
+            start = time.perf_counter()
+            decisions = await asyncio.gather(*(runtime.decider.decide(r) for r in requests))
+            wall = time.perf_counter() - start
+    by_llm = sum(1 for decision in decisions if decision.decided_by is DecidedBy.LLM)
+    return len(requests) / wall, memory.peak_mib, by_llm
+
+
+async def run_concurrency(plan: LlmPlan, *, pools: tuple[int, ...] = (1000, 100)) -> list[Result]:
+    """Throughput of `in_flight` simultaneous decisions against a `slow_ms` model, and the memory it takes.
+
+    Run once with a pool as wide as the load and once with httpx's default of 100 connections, which
+    is what `open_runtime` builds when it is not handed a client.
+    """
+    ideal = plan.in_flight / (plan.slow_ms / 1000)
+    results = []
+    with start_fake_server(latency_ms=plan.slow_ms, jitter_ms=0) as url:
+        for pool in pools:
+            runs = [await _flight(url, plan, run, pool) for run in range(plan.runs if pool == pools[0] else 1)]
+            rate = statistics.median(run[0] for run in runs)
+            results.append(
+                Result.of(
+                    f"concurrency.{plan.in_flight}_in_flight.pool{pool}.throughput",
+                    rate,
+                    "dec/s",
+                    baseline=ideal,
+                    target=f"≥ {CONCURRENCY_TARGET:g}× ideal",
+                    met=rate >= CONCURRENCY_TARGET * ideal,
+                    extra={
+                        "min": min(run[0] for run in runs),
+                        "max": max(run[0] for run in runs),
+                        "runs": len(runs),
+                        "decided_by_llm": min(run[2] for run in runs),
+                        "model_latency_ms": plan.slow_ms,
+                    },
+                )
+            )
+            results.append(
+                Result.of(
+                    f"concurrency.{plan.in_flight}_in_flight.pool{pool}.peak_rss_growth",
+                    max(run[1] for run in runs),
+                    "MiB",
+                )
+            )
+    return results
