@@ -13,6 +13,7 @@ from nextbest.settings import ServiceMode
 from .context import DecisionContext
 from .graph import build_graph
 from .pipeline import decide_with_rules
+from .shadow import ShadowLog
 
 __all__ = ["Decider"]
 
@@ -28,6 +29,7 @@ class Decider:
         self.ctx = ctx
         self._graph = graph if graph is not None else build_graph()
         self._shadow_tasks: set[asyncio.Task[None]] = set()
+        self.shadow_log = ShadowLog(ctx.settings.data_dir / "shadow" / "decisions.jsonl")
 
     @property
     def graph(self) -> Any:
@@ -43,7 +45,7 @@ class Decider:
             return await decide_with_rules(request, self.ctx, FallbackReason.NO_MODEL_CONFIGURED, started=started)
         if self.ctx.settings.mode is ServiceMode.SHADOW:
             served = await decide_with_rules(request, self.ctx, FallbackReason.SHADOW_MODE, started=started)
-            self._shadow(request)
+            self._shadow(request, served)
             return served
         return await self._with_model(request, started)
 
@@ -60,14 +62,14 @@ class Decider:
         decision: Decision = state["decision"]
         return decision
 
-    def _shadow(self, request: DecideRequest) -> None:
+    def _shadow(self, request: DecideRequest, served: Decision) -> None:
         """Let the model decide in the background, recording only; the caller already has the rules answer."""
         shadow_request = request.model_copy(update={"dry_run": True})
 
         async def run() -> None:
             try:
                 decision = await self._with_model(shadow_request, time.monotonic())
-                await self.ctx.ledger.log_shadow(request.event.event_id, decision)
+                await self.shadow_log.record(served, decision)
             except Exception:  # a shadow failure must never reach the caller
                 log.exception("shadow decision failed for %s", request.event.event_id)
 

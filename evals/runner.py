@@ -18,6 +18,7 @@ from nextbest.clock import FixedClock
 from nextbest.contracts import ActionKind, DecideRequest, Decision
 from nextbest.settings import Settings, default_policy_dir
 from nextbest.world import World, load_world
+from tools.catalog import open_product_search
 
 from .scenario import DecideStep, Scenario
 from .scorers import Evaluator, PolicyChecker, PriorContact, RunRecord, Score, default_scorers
@@ -45,6 +46,13 @@ Progress = Callable[[Scenario], None]
 class _InProcess:
     def __init__(self, config: EvalConfig, world: World, policy_dir: Path) -> None:
         self.config, self.world, self.policy_dir = config, world, policy_dir
+        self._index_dir = tempfile.TemporaryDirectory(prefix="nextbest-eval-catalog-")
+        # One catalog index for the whole suite: retrieval is part of what is scored, re-indexing is not.
+        self.search = open_product_search(Settings(data_dir=Path(self._index_dir.name)), world)
+
+    def close(self) -> None:
+        self.search.close()
+        self._index_dir.cleanup()
 
     async def run(self, scenario: Scenario) -> RunRecord:
         with tempfile.TemporaryDirectory(prefix="nextbest-eval-") as data_dir:
@@ -59,7 +67,7 @@ class _InProcess:
                 ScriptedModel([choose_first_candidate()] * SCRIPT_STEPS) if self.config is EvalConfig.LLM_FAKE else None
             )
             clock = FixedClock(scenario.clock_time)
-            runtime = await open_runtime(settings, clock=clock, model=model, world=self.world, search=None)
+            runtime = await open_runtime(settings, clock=clock, model=model, world=self.world, search=self.search)
             try:
                 history = await self._setup(scenario, runtime, clock)
                 clock.set(scenario.clock_time)
@@ -173,22 +181,21 @@ async def run_suite(
     policy_dir = policy_dir or default_policy_dir()
     scorers = scorers or default_scorers(PolicyChecker(policy_dir / "guardrails.yaml", world))
     client = http_client or (httpx.AsyncClient(timeout=30) if url else None)
+    local = None if url else _InProcess(config, world, policy_dir)
     results = []
     try:
         for scenario in scenarios:
             runs = []
             for attempt in range(repeat):
-                runner = (
-                    _Remote(url, client, f"r{attempt}-{time.time_ns()}")
-                    if url and client
-                    else _InProcess(config, world, policy_dir)
-                )
+                runner = local or _Remote(url or "", client or httpx.AsyncClient(), f"r{attempt}-{time.time_ns()}")
                 runs.append(await runner.run(scenario))
             scored = [{s.name: s.evaluate(run) for s in scorers} for run in runs]
             results.append(_result(scenario, runs, scored))
             if progress:
                 progress(scenario)
     finally:
+        if local is not None:
+            local.close()
         if client is not None and http_client is None:
             await client.aclose()
     return Report(config="remote" if url else config.value, metrics=summarize(results, repeat), scenarios=results)

