@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from guardrails.policy import GuardrailPolicy, load_guardrail_policy
-
 from nextbest.errors import PolicyError
 
 from ._playbook import Brand, Playbook
-from ._templates import COMMON_FIELDS, OFFER_FIELDS, check_template
-from ._yaml import validate_yaml
+from ._templates import MESSAGE_TEMPLATE_FIELDS, template_errors
+from ._yaml import YamlDocument, parse_yaml, validate_document, validate_yaml
 
 PLAYBOOK_DIR = "playbooks"
 BRAND_FILE = "brand.yaml"
@@ -45,33 +45,59 @@ def split_front_matter(text: str, file: Path | str) -> tuple[str, str, int]:
     raise PolicyError("front matter is not closed with '---'", file=file, line=len(lines))
 
 
-def load_playbook(path: Path) -> Playbook:
+@dataclass(frozen=True)
+class PlaybookCheck:
+    """The outcome of reading one playbook file: the playbook when it is valid, and every error found."""
+
+    path: Path
+    playbook: Playbook | None
+    errors: list[PolicyError]
+    document: YamlDocument | None = None
+    body_line: int | None = None
+
+
+def check_playbook(path: Path) -> PlaybookCheck:
+    """Read one playbook and collect every schema, id and template error instead of stopping at the first."""
     text = path.read_text(encoding="utf-8")
-    front, body, offset = split_front_matter(text, path)
-    playbook = validate_yaml(
-        Playbook, front, path, line_offset=offset, extra={"instructions": body, "source": str(path)}
-    )
-    if playbook.id != path.stem:
-        raise PolicyError(f"id {playbook.id!r} must match the file name {path.stem!r}", file=path, key="id")
-    _check_templates(playbook, path)
-    return playbook
+    try:
+        front, body, offset = split_front_matter(text, path)
+        document = parse_yaml(front, path, line_offset=offset)
+    except PolicyError as exc:
+        return PlaybookCheck(path, None, [exc])
+    playbook, errors = validate_document(Playbook, document, extra={"instructions": body, "source": str(path)})
+    data = document.data if isinstance(document.data, dict) else {}
+    playbook_id = data.get("id")
+    if isinstance(playbook_id, str) and playbook_id != path.stem:
+        errors.append(document.error(f"id {playbook_id!r} must match the file name {path.stem!r}", ["id"]))
+    errors.extend(_template_errors(data, document))
+    errors.sort(key=lambda error: error.line or 0)
+    body_line = offset + front.count("\n") + 2
+    return PlaybookCheck(path, None if errors else playbook, errors, document, body_line)
 
 
-def _check_templates(playbook: Playbook, path: Path) -> None:
-    template = playbook.fallback.message
-    if template is None:
-        return
-    for key in ("title", "body", "cta"):
-        value = getattr(template, key)
-        if value:
-            check_template(value, allowed=COMMON_FIELDS, file=str(path), key=f"fallback.message.{key}")
-    if template.offer_line:
-        check_template(
-            template.offer_line,
-            allowed=COMMON_FIELDS | OFFER_FIELDS,
-            file=str(path),
-            key="fallback.message.offer_line",
-        )
+def load_playbook(path: Path) -> Playbook:
+    """Read one playbook; its first error raises PolicyError naming file:line."""
+    checked = check_playbook(path)
+    if checked.errors or checked.playbook is None:
+        raise checked.errors[0]
+    return checked.playbook
+
+
+def _template_errors(data: dict[str, Any], document: YamlDocument) -> list[PolicyError]:
+    # Read from the raw data, so a template mistake is reported even when another key fails the schema.
+    fallback = data.get("fallback")
+    message = fallback.get("message") if isinstance(fallback, dict) else None
+    if not isinstance(message, dict):
+        return []
+    errors: list[PolicyError] = []
+    for key, allowed in MESSAGE_TEMPLATE_FIELDS.items():
+        value = message.get(key)
+        if isinstance(value, str):
+            location = ["fallback", "message", key]
+            errors += template_errors(
+                value, allowed=allowed, file=document.file, key=".".join(location), line=document.line_of(location)
+            )
+    return errors
 
 
 def _content_hash(files: dict[str, str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import string
 from collections.abc import Mapping
 
@@ -48,12 +49,18 @@ def template_errors(
         fields = template_fields(template)
     except ValueError as exc:
         return [PolicyError(f"malformed template: {exc}", file=file, line=line, key=key)]
-    known = ", ".join(sorted(allowed))
     return [
-        PolicyError(f"undefined template variable {{{field}}} (known: {known})", file=file, line=line, key=key)
+        PolicyError(f"undefined template variable {{{field}}}; {_hint(field, allowed)}", file=file, line=line, key=key)
         for field in dict.fromkeys(fields)
         if field not in allowed
     ]
+
+
+def _hint(field: str, allowed: frozenset[str]) -> str:
+    close = difflib.get_close_matches(field, sorted(allowed), n=1)
+    return (
+        f"did you mean {{{close[0]}}}?" if close else "known: " + ", ".join(f"{{{name}}}" for name in sorted(allowed))
+    )
 
 
 def check_template(template: str, *, allowed: frozenset[str], file: str, key: str, line: int | None = None) -> None:

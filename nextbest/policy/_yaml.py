@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from nextbest.errors import PolicyError
 
@@ -50,6 +51,18 @@ class YamlDocument:
         node = _node_at(self.root, location)
         return node.start_mark.line + 1 + self.line_offset if node is not None else None
 
+    def get(self, location: Location) -> Any:
+        """The raw value at `location`, or None when any step along it is missing or of another shape."""
+        value = self.data
+        for part in location:
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+                value = value[part]
+            else:
+                return None
+        return value
+
     def error(self, message: str, location: Location) -> PolicyError:
         key = ".".join(str(part) for part in location) or None
         return PolicyError(message, file=self.file, line=self.line_of(location), key=key)
@@ -81,7 +94,9 @@ def _duplicate_keys(document: YamlDocument) -> list[PolicyError]:
                 if key in seen:
                     line = key_node.start_mark.line + 1 + document.line_offset
                     errors.append(
-                        PolicyError("duplicate key", file=document.file, line=line, key=".".join(map(str, (*path, key))))
+                        PolicyError(
+                            "duplicate key", file=document.file, line=line, key=".".join(map(str, (*path, key)))
+                        )
                     )
                 seen.add(key)
                 stack.append((value_node, (*path, key)))
@@ -90,18 +105,25 @@ def _duplicate_keys(document: YamlDocument) -> list[PolicyError]:
     return sorted(errors, key=lambda error: error.line or 0)
 
 
+def _message(error: ErrorDetails) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling)"
+    if kind == "missing":
+        return "required key is missing"
+    if kind in ("enum", "literal_error"):
+        return f"{error['msg']}, not {error['input']!r}"
+    # Messages of our own validators are written for people already; drop pydantic's prefix.
+    return error["msg"].removeprefix("Value error, ")
+
+
 def errors_from_validation(exc: ValidationError, document: YamlDocument) -> list[PolicyError]:
     """Every pydantic error of `exc` as a PolicyError naming its file, line and dotted key."""
     errors: list[PolicyError] = []
     for error in exc.errors():
         # pydantic puts validator names such as "function-after[...]" in locations; they are not keys.
         location = [part for part in error["loc"] if not (isinstance(part, str) and "[" in part)]
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling)"
-        elif error["type"] == "missing":
-            message = "required key is missing"
-        errors.append(document.error(message, location))
+        errors.append(document.error(_message(error), location))
     return errors
 
 
@@ -116,7 +138,8 @@ def validate_document(
     try:
         result = model.model_validate({**data, **(extra or {})})
     except ValidationError as exc:
-        return None, [*errors, *errors_from_validation(exc, document)]
+        # Top to bottom, the order a person reads and fixes the file in.
+        return None, sorted([*errors, *errors_from_validation(exc, document)], key=lambda error: error.line or 0)
     return (None if errors else result), errors
 
 
@@ -128,7 +151,7 @@ def validate_yaml(
     line_offset: int = 0,
     extra: dict[str, Any] | None = None,
 ) -> ModelT:
-    """Parse `text` and validate it as `model`; the first error is raised as a PolicyError with its line."""
+    """Parse `text` and validate it as `model`; the topmost error is raised as a PolicyError with its line."""
     result, errors = validate_document(model, parse_yaml(text, file, line_offset=line_offset), extra=extra)
     if errors or result is None:
         raise errors[0]
