@@ -1,5 +1,7 @@
 """Marketer-editable policy: playbooks (one per use case), brand voice and guardrail policy, versioned."""
 
+from ._checks import sample_prompt
+from ._lint import lint_policy_dir
 from ._loader import PolicySet, load_playbook, load_policy_set, split_front_matter
 from ._playbook import (
     Brand,
@@ -15,6 +17,8 @@ from ._playbook import (
     Trigger,
 )
 from ._reload import ReloadingPolicies, ReloadStatus
+from ._report import Finding, LintReport, Severity
+from ._samples import SampleMoment, sample_moment
 from ._templates import COMMON_FIELDS, OFFER_FIELDS, check_template, render, template_fields
 from ._yaml import validate_yaml
 
@@ -26,19 +30,26 @@ __all__ = [
     "Condition",
     "Fact",
     "FallbackRules",
+    "Finding",
     "Limits",
+    "LintReport",
     "MessageTemplate",
     "Playbook",
     "PolicySet",
     "ProductSource",
     "ReloadStatus",
     "ReloadingPolicies",
+    "SampleMoment",
+    "Severity",
     "Timing",
     "Trigger",
     "check_template",
+    "lint_policy_dir",
     "load_playbook",
     "load_policy_set",
     "render",
+    "sample_moment",
+    "sample_prompt",
     "split_front_matter",
     "template_fields",
     "validate_yaml",

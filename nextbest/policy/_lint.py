@@ -1,0 +1,103 @@
+"""`nextbest policy lint`: every mistake in a policy folder, each as file:line with its key, before it ships.
+
+Loading stops at the first error because a service must never run half a policy; lint keeps going across
+keys and files so a marketer fixes everything in one pass. Lint is clean only if loading would succeed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from guardrails.policy import load_guardrail_policy
+from nextbest.errors import PolicyError
+from nextbest.world import World
+
+from ._checks import prompt_findings, reference_findings, template_findings
+from ._loader import BRAND_FILE, GUARDRAILS_FILE, PLAYBOOK_DIR, PlaybookCheck, check_playbook, load_policy_set
+from ._playbook import Brand
+from ._report import Finding, LintReport
+from ._samples import sample_moment
+from ._yaml import Location, YamlDocument, parse_yaml, validate_document
+
+
+def _read_brand(root: Path, report: LintReport) -> Brand | None:
+    path = root / BRAND_FILE
+    if not path.is_file():
+        report.findings.append(Finding(file=str(path), message="brand file is missing"))
+        return None
+    try:
+        brand, errors = validate_document(Brand, parse_yaml(path.read_text(encoding="utf-8"), path))
+    except PolicyError as exc:
+        brand, errors = None, [exc]
+    report.findings.extend(Finding.of(error) for error in errors)
+    return brand
+
+
+def _guardrail_references(document: YamlDocument, world: World | None, playbook_ids: set[str]) -> list[Finding]:
+    # A misspelt offer id or use case in guardrails.yaml is valid YAML that silently applies to nothing.
+    findings: list[Finding] = []
+    overrides = document.get(["caps", "offers", "overrides"])
+    if world is not None and isinstance(overrides, dict):
+        for offer_id in overrides:
+            if str(offer_id) not in world.offers:
+                location: Location = ["caps", "offers", "overrides", str(offer_id)]
+                findings.append(Finding.of(document.error(f"unknown offer id {offer_id!r}", location)))
+    use_cases = document.get(["cooldowns", "cart", "use_cases"])
+    for index, use_case in enumerate(use_cases if isinstance(use_cases, list) else []):
+        if str(use_case) not in playbook_ids:
+            location = ["cooldowns", "cart", "use_cases", index]
+            findings.append(Finding.of(document.error(f"unknown playbook {use_case!r}", location)))
+    return findings
+
+
+def _lint_guardrails(root: Path, world: World | None, playbook_ids: set[str], report: LintReport) -> None:
+    path = root / GUARDRAILS_FILE
+    if not path.is_file():
+        report.findings.append(Finding(file=str(path), message="guardrail policy file is missing"))
+        return
+    try:
+        load_guardrail_policy(path)
+        document = parse_yaml(path.read_text(encoding="utf-8"), path)
+    except PolicyError as exc:
+        report.findings.append(Finding.of(exc))
+        return
+    report.findings.extend(_guardrail_references(document, world, playbook_ids))
+
+
+def _playbook_findings(
+    check: PlaybookCheck, brand: Brand | None, world: World | None, report: LintReport
+) -> list[Finding]:
+    findings = [Finding.of(error) for error in check.errors]
+    if check.document is None:
+        return findings
+    findings += reference_findings(check.document, world)
+    if check.playbook is None or brand is None:
+        return findings
+    moment = sample_moment(check.playbook, brand, world)
+    findings += template_findings(check.playbook, moment, check.document)
+    tokens, over = prompt_findings(check.playbook, brand, moment, report.token_budget, line=check.body_line)
+    report.tokens[check.playbook.id] = tokens
+    return findings + over
+
+
+def lint_policy_dir(root: Path, *, world: World | None, token_budget: int) -> LintReport:
+    """Check a whole policy folder and report every finding; `world=None` skips the world reference checks."""
+    report = LintReport(root=str(root), token_budget=token_budget)
+    if not root.is_dir():
+        report.findings.append(Finding(file=str(root), message="policy folder does not exist"))
+        return report
+    brand = _read_brand(root, report)
+    paths = sorted((root / PLAYBOOK_DIR).glob("*.md"))
+    if not paths:
+        report.findings.append(Finding(file=str(root / PLAYBOOK_DIR), message="no playbooks found"))
+    for path in paths:
+        findings = _playbook_findings(check_playbook(path), brand, world, report)
+        report.findings.extend(sorted(findings, key=lambda finding: finding.line or 0))
+    _lint_guardrails(root, world, {path.stem for path in paths}, report)
+    if report.ok:
+        # The loader is the authority: anything it rejects that lint missed must still fail lint.
+        try:
+            report.version = load_policy_set(root).version
+        except PolicyError as exc:
+            report.findings.append(Finding.of(exc))
+    return report
