@@ -55,7 +55,7 @@ async def run_shadow(scenarios: Sequence[Scenario], world: World, log: Path) -> 
         )
         for s in scenarios
     ]
-    log.parent.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a few KB once per run
+    log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("".join(p.model_dump_json() + "\n" for p in pairs), encoding="utf-8")  # noqa: ASYNC240
     return pairs
 
