@@ -70,9 +70,11 @@ def render_html(report: Report, gates: list[GateResult]) -> str:
         bar_chart("Guardrail verdict counts", {k: float(v) for k, v in m.guardrail_verdicts.items()}),
     ]
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>nextbest eval: {escape(report.config)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}td{{padding:2px 8px}}tr.fail{{background:#fdd}}tr.ok{{background:#efe}}</style>
+<style>body{{font-family:sans-serif;margin:2em}}td{{padding:2px 8px}}
+tr.fail{{background:#fdd}}tr.ok{{background:#efe}}</style>
 </head><body><h1>nextbest eval ({escape(report.config)}, {m.scenarios} scenarios, repeat {m.repeat})</h1>
 <h2>Gates</h2><table><tr><th>metric</th><th>actual</th><th>minimum</th><th>failing</th></tr>{gate_rows}</table>
 <h2>Summary</h2><table>{summary}</table>{"".join(charts)}
-<h2>Scenarios</h2><table><tr><th>id</th><th>use case</th><th>action</th><th>channel</th><th>result</th><th>detail</th></tr>
+<h2>Scenarios</h2><table><tr><th>id</th><th>use case</th><th>action</th><th>channel</th><th>result</th>
+<th>detail</th></tr>
 {rows}</table></body></html>"""
