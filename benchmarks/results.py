@@ -122,7 +122,9 @@ def _number(value: float | None) -> str:
 def render_table(results: list[Result], console: Console, *, title: str = "nextbest benchmarks") -> None:
     table = Table(title=title)
     for column in ("figure", "value", "unit", "baseline", "ratio", "target", "met"):
-        table.add_column(column, justify="left" if column in ("figure", "unit", "target") else "right")
+        table.add_column(
+            column, justify="left" if column in ("figure", "unit", "target") else "right", no_wrap=column == "figure"
+        )
     for result in results:
         met = "-" if result.met is None else ("[green]yes[/green]" if result.met else "[red]no[/red]")
         table.add_row(
