@@ -58,9 +58,10 @@ _RANK = {
 
 
 def advance_status(current: ContactStatus, outcome: FeedbackOutcome) -> ContactStatus:
-    """The status after one piece of feedback. `failed` releases the slot unless the customer engaged."""
+    """The status after one piece of feedback. `failed` releases only a slot still merely reserved: once a
+    contact was reported delivered it has reached the customer, so it keeps counting against the caps."""
     if outcome is FeedbackOutcome.FAILED:
-        return current if current in _ENGAGED else ContactStatus.RELEASED
+        return ContactStatus.RELEASED if current is ContactStatus.RESERVED else current
     new = ContactStatus(outcome.value)
     return new if _RANK[new] > _RANK[current] else current
 

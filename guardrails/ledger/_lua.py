@@ -70,7 +70,7 @@ local raw = redis.call('HGET', KEYS[3], ARGV[1])
 if raw then
   local c = cjson.decode(raw)
   if ARGV[2] == 'failed' then
-    if not ENGAGED[c.status] then c.status = 'released' end
+    if c.status == 'reserved' then c.status = 'released' end
   elseif RANK[ARGV[2]] > RANK[c.status] then
     c.status = ARGV[2]
   end

@@ -116,11 +116,13 @@ def catalog_index(
 
 
 def _register_sub_apps() -> None:
+    from ._bench import bench_app
     from ._eval import eval_app
     from ._policy import policy_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(eval_app, name="eval")
+    app.add_typer(bench_app, name="bench")
 
 
 _register_sub_apps()

@@ -24,7 +24,7 @@ F = FeedbackOutcome
         (S.DELIVERED, F.DISMISSED, S.DISMISSED),
         (S.CLICKED, F.DISMISSED, S.CLICKED),
         (S.RESERVED, F.FAILED, S.RELEASED),
-        (S.DELIVERED, F.FAILED, S.RELEASED),
+        (S.DELIVERED, F.FAILED, S.DELIVERED),  # it reached the customer: it keeps counting
         (S.OPENED, F.FAILED, S.OPENED),
         (S.CLICKED, F.CONVERTED, S.CONVERTED),
     ],
