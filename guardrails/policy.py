@@ -11,12 +11,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nextbest.contracts import Channel, TimeZoneName
 from nextbest.errors import PolicyError
-
-from ._yaml_lines import compose_and_load, error_from_validation
+from nextbest.yamlfile import validate_yaml
 
 __all__ = [
     "BusinessLimits",
@@ -235,12 +234,4 @@ def load_guardrail_policy(path: Path | str) -> GuardrailPolicy:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(f"cannot read guardrail policy: {exc.strerror}", file=path) from exc
-    data, root = compose_and_load(text, path)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise PolicyError("expected a mapping of keys", file=path, line=1)
-    try:
-        return GuardrailPolicy.model_validate(data)
-    except ValidationError as exc:
-        raise error_from_validation(exc, root, path) from exc
+    return validate_yaml(GuardrailPolicy, text, path)

@@ -1,5 +1,7 @@
 """Marketer-editable policy: playbooks (one per use case), brand voice and guardrail policy, versioned."""
 
+from nextbest.yamlfile import validate_yaml
+
 from ._checks import sample_prompt
 from ._lint import lint_policy_dir
 from ._loader import PolicySet, load_playbook, load_policy_set, split_front_matter
@@ -20,7 +22,6 @@ from ._reload import ReloadingPolicies, ReloadStatus
 from ._report import Finding, LintReport, Severity
 from ._samples import SampleMoment, sample_moment
 from ._templates import COMMON_FIELDS, OFFER_FIELDS, check_template, render, template_fields
-from ._yaml import validate_yaml
 
 __all__ = [
     "COMMON_FIELDS",

@@ -9,12 +9,12 @@ from typing import Any
 from nextbest.contracts import KnownEventType
 from nextbest.errors import PolicyError
 from nextbest.world import World
+from nextbest.yamlfile import Location, YamlDocument
 
 from ._playbook import Brand, Fact, Playbook
 from ._report import Finding, Severity
 from ._samples import SampleMoment
 from ._templates import MESSAGE_TEMPLATE_FIELDS, render, template_fields
-from ._yaml import Location, YamlDocument
 
 # Facts whose values name catalog categories. None does today; a new category fact is checked by its name.
 CATEGORY_FACTS = frozenset(fact for fact in Fact if "categor" in fact.value)

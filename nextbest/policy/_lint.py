@@ -11,13 +11,13 @@ from pathlib import Path
 from guardrails.policy import load_guardrail_policy
 from nextbest.errors import PolicyError
 from nextbest.world import World
+from nextbest.yamlfile import Location, YamlDocument, parse_yaml, validate_document
 
 from ._checks import prompt_findings, reference_findings, template_findings
 from ._loader import BRAND_FILE, GUARDRAILS_FILE, PLAYBOOK_DIR, PlaybookCheck, check_playbook, load_policy_set
 from ._playbook import Brand
 from ._report import Finding, LintReport
 from ._samples import sample_moment
-from ._yaml import Location, YamlDocument, parse_yaml, validate_document
 
 
 def _read_brand(root: Path, report: LintReport) -> Brand | None:

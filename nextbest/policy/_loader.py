@@ -9,10 +9,10 @@ from typing import Any
 
 from guardrails.policy import GuardrailPolicy, load_guardrail_policy
 from nextbest.errors import PolicyError
+from nextbest.yamlfile import YamlDocument, parse_yaml, validate_document, validate_yaml
 
 from ._playbook import Brand, Playbook
 from ._templates import MESSAGE_TEMPLATE_FIELDS, template_errors
-from ._yaml import YamlDocument, parse_yaml, validate_document, validate_yaml
 
 PLAYBOOK_DIR = "playbooks"
 BRAND_FILE = "brand.yaml"

@@ -1,4 +1,7 @@
-"""Validate YAML against a pydantic model and report errors as file:line with the offending key."""
+"""YAML files people edit: parse, validate against a pydantic model, and report errors as file:line + key.
+
+Shared by the guardrail policy and the playbooks, so every marketer-facing file reports errors the same way.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from nextbest.errors import PolicyError
+
+__all__ = ["Location", "YamlDocument", "errors_from_validation", "parse_yaml", "validate_document", "validate_yaml"]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

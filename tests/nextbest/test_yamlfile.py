@@ -6,7 +6,7 @@ import pytest
 
 from nextbest.errors import PolicyError
 from nextbest.policy import Brand, validate_yaml
-from nextbest.policy._yaml import parse_yaml, validate_document
+from nextbest.yamlfile import parse_yaml, validate_document
 
 BRAND = """\
 name: Northwind
