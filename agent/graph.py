@@ -16,6 +16,7 @@ from typing import Any, Literal, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from guardrails import PostCheck
 from nextbest.contracts import (
     ActionKind,
     ActionProposal,
@@ -29,7 +30,7 @@ from nextbest.contracts import (
 
 from .context import DecisionContext
 from .llm import LlmOutcome, ask_model
-from .pipeline import Moment, finish, gather, nothing_allowed, open_moment, rules_proposal
+from .pipeline import Moment, finish, gather, nothing_allowed, open_moment, rules_proposal, verify
 
 __all__ = ["DecisionState", "build_graph"]
 
@@ -45,6 +46,7 @@ class DecisionState(TypedDict, total=False):
     decided_by: DecidedBy
     fallback_reason: FallbackReason | None
     extra_verdicts: list[GuardrailVerdict]
+    post: PostCheck | None
     decision: Decision
 
 
@@ -110,7 +112,6 @@ def route_after_model(state: DecisionState) -> Literal["verify", "fallback"]:
 
 async def verify_choice(state: DecisionState, runtime: Runtime[DecisionContext]) -> dict[str, Any]:
     """A model proposal that a guardrail blocks outright goes to the rules; adjustments are kept."""
-    from .pipeline import verify
 
     proposal = state["proposal"]
     post = verify(proposal, state["moment"], state["candidates"], runtime.context)
@@ -120,7 +121,7 @@ async def verify_choice(state: DecisionState, runtime: Runtime[DecisionContext])
         and not post.withheld_for_holdout
     ):
         return {"fallback_reason": FallbackReason.GUARDRAIL_REJECTED, "extra_verdicts": post.verdicts}
-    return {}
+    return {"post": post}
 
 
 def route_after_verify(state: DecisionState) -> Literal["emit", "fallback"]:
@@ -154,6 +155,7 @@ async def emit(state: DecisionState, runtime: Runtime[DecisionContext]) -> dict[
         decided_by=state.get("decided_by", DecidedBy.RULES),
         reason=state.get("fallback_reason"),
         extra_verdicts=extra,
+        post=state.get("post") if state.get("fallback_reason") is None else None,
     )
     return {"decision": decision}
 

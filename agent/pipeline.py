@@ -183,9 +183,11 @@ async def finish(
     decided_by: DecidedBy,
     reason: FallbackReason | None,
     extra_verdicts: list[GuardrailVerdict] | None = None,
+    post: PostCheck | None = None,
 ) -> Decision:
-    """Verify, assemble and commit; the ledger's atomic cap check may still downgrade the action."""
-    post = verify(proposal, moment, candidates, ctx)
+    """Verify (unless `post` already judged this proposal), assemble and commit; the ledger's atomic cap
+    check may still downgrade the action."""
+    post = post if post is not None else verify(proposal, moment, candidates, ctx)
     verdicts = [*moment.pre.verdicts, *(extra_verdicts or []), *post.verdicts]
     final = post.proposal
     decision = assemble_decision(

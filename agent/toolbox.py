@@ -35,12 +35,12 @@ class DecisionToolBox:
         self._inventory = inventory
         self._inventory_tool = InventoryTool(inventory)
         self._search_tool = SearchCatalogTool(searcher) if searcher is not None else None
+        self._specs = [self._inventory_tool.json_schema()]
+        if self._search_tool is not None:
+            self._specs.append(self._search_tool.json_schema())
 
     def specs(self) -> list[dict[str, Any]]:
-        specs = [self._inventory_tool.json_schema()]
-        if self._search_tool is not None:
-            specs.append(self._search_tool.json_schema())
-        return specs
+        return list(self._specs)
 
     async def run(self, call: ToolCall, candidates: CandidateSet, deadline: float) -> tuple[str, CandidateSet]:
         del deadline  # each tool carries its own, shorter timeout
@@ -61,8 +61,16 @@ class DecisionToolBox:
         known = {item.product_id for item in candidates.products}
         fresh = [item for item in found if item.product_id not in known][:MAX_FOUND_CANDIDATES]
         updated = candidates.model_copy(update={"products": [*candidates.products, *fresh]})
-        listing = [{"product_id": item.product_id, "title": item.title, "category": item.category,
-                    "price": item.price, "sizes_in_stock": item.sizes_in_stock} for item in found]
+        listing = [
+            {
+                "product_id": item.product_id,
+                "title": item.title,
+                "category": item.category,
+                "price": item.price,
+                "sizes_in_stock": item.sizes_in_stock,
+            }
+            for item in found
+        ]
         return _json({"products": listing}), updated
 
     def _verified(self, product_id: str, score: float) -> ProductCandidate | None:
@@ -71,8 +79,13 @@ class DecisionToolBox:
         if product is None or not levels:
             return None
         return ProductCandidate(
-            product_id=product.product_id, title=product.title, category=product.category, price=product.price,
-            description=product.description[:240], sizes_in_stock=sorted({lv.size for lv in levels if lv.size}),
-            available=sum(level.quantity for level in levels), source="model_search",
+            product_id=product.product_id,
+            title=product.title,
+            category=product.category,
+            price=product.price,
+            description=product.description[:240],
+            sizes_in_stock=sorted({lv.size for lv in levels if lv.size}),
+            available=sum(level.quantity for level in levels),
+            source="model_search",
             relevance=max(0.0, min(score, 1.0)),
         )

@@ -7,7 +7,6 @@ InventoryTool(adapter)           the model-facing `check_inventory` tool, with a
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -16,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, Self
 from pydantic import Field, model_validator
 
 from nextbest.contracts import Contract, Identifier, StockLevel, Store
-from nextbest.errors import ToolError
+
+from .function_tool import check_timeout, function_spec, run_bounded
 
 if TYPE_CHECKING:
     from nextbest.world import World
@@ -134,37 +134,22 @@ class InventoryTool:
     name = TOOL_NAME
 
     def __init__(self, adapter: InventoryAdapter, *, timeout_s: float = 0.5) -> None:
-        if timeout_s <= 0:
-            raise ValueError("timeout_s must be positive")
         self._adapter = adapter
-        self._timeout_s = timeout_s
+        self._timeout_s = check_timeout(timeout_s)
 
     @staticmethod
     def json_schema() -> dict[str, Any]:
         """The OpenAI function-tool definition."""
-        parameters = InventoryQuery.model_json_schema()
-        parameters.pop("title", None)
-        return {
-            "type": "function",
-            "function": {
-                "name": TOOL_NAME,
-                "description": (
-                    "Check stock for product ids: units available, sizes in stock, and, given the "
-                    "shopper's lat/lon, nearby stores that hold them. Never offer what is not in stock."
-                ),
-                "parameters": parameters,
-            },
-        }
+        return function_spec(
+            TOOL_NAME,
+            "Check stock for product ids: units available, sizes in stock, and, given the shopper's lat/lon, "
+            "nearby stores that hold them. Never offer what is not in stock.",
+            InventoryQuery,
+        )
 
     async def run(self, query: InventoryQuery) -> InventoryAnswer:
         """Answer `query`, or raise ToolError on any fault or after `timeout_s`."""
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                return await asyncio.to_thread(self._answer, query)
-        except TimeoutError as exc:
-            raise ToolError(TOOL_NAME, f"timed out after {self._timeout_s:g}s") from exc
-        except Exception as exc:  # any adapter fault: the caller falls back on ToolError only
-            raise ToolError(TOOL_NAME, str(exc) or type(exc).__name__) from exc
+        return await run_bounded(TOOL_NAME, self._timeout_s, self._answer, query)
 
     def _answer(self, query: InventoryQuery) -> InventoryAnswer:
         nearby: Sequence[tuple[Store, float]] = ()

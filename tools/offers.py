@@ -6,7 +6,6 @@ CheckOffersTool(checker, context)          the model-facing `check_offers` tool,
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,9 +15,9 @@ from typing import Any, Protocol
 from pydantic import AwareDatetime, Field
 
 from nextbest.contracts import Channel, Contract, Event, Offer, OfferCheck, Product, Profile
-from nextbest.errors import ToolError
 
 from ._offer_rules import RULES, Situation
+from .function_tool import check_timeout, function_spec, run_bounded
 
 __all__ = [
     "CheckOffersTool",
@@ -181,38 +180,23 @@ class CheckOffersTool:
     name = TOOL_NAME
 
     def __init__(self, checker: OfferChecker, context: OfferContext, *, timeout_s: float = 0.5) -> None:
-        if timeout_s <= 0:
-            raise ValueError("timeout_s must be positive")
         self._checker = checker
         self._context = context
-        self._timeout_s = timeout_s
+        self._timeout_s = check_timeout(timeout_s)
 
     @staticmethod
     def json_schema() -> dict[str, Any]:
         """The OpenAI function-tool definition."""
-        parameters = OfferQuery.model_json_schema()
-        parameters.pop("title", None)
-        return {
-            "type": "function",
-            "function": {
-                "name": TOOL_NAME,
-                "description": (
-                    "List the offers this customer may receive now, with the effective discount. Only "
-                    "offer ids returned as eligible may be used."
-                ),
-                "parameters": parameters,
-            },
-        }
+        return function_spec(
+            TOOL_NAME,
+            "List the offers this customer may receive now, with the effective discount. Only offer ids "
+            "returned as eligible may be used.",
+            OfferQuery,
+        )
 
     async def run(self, query: OfferQuery) -> OfferAnswer:
         """Answer `query`, or raise ToolError on any fault or after `timeout_s`."""
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                return await asyncio.to_thread(self._answer, query)
-        except TimeoutError as exc:
-            raise ToolError(TOOL_NAME, f"timed out after {self._timeout_s:g}s") from exc
-        except Exception as exc:  # any checker fault: the caller falls back on ToolError only
-            raise ToolError(TOOL_NAME, str(exc) or type(exc).__name__) from exc
+        return await run_bounded(TOOL_NAME, self._timeout_s, self._answer, query)
 
     def _answer(self, query: OfferQuery) -> OfferAnswer:
         context = self._context

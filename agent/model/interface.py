@@ -6,6 +6,8 @@ so the graph never knows which one it holds.
 
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -30,10 +32,17 @@ SUBMIT_TOOL_NAME = "submit_decision"
 """The function the model calls with its final answer in `tools` output mode."""
 
 
-def choice_schema(model: type[BaseModel] = ModelChoice) -> dict[str, Any]:
-    """The strict JSON schema of `model` (every key required, no extras), as OpenAI's strict mode wants."""
+@functools.cache
+def _strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     tool = openai.pydantic_function_tool(model, name=SUBMIT_TOOL_NAME)
     return dict(tool["function"]["parameters"])
+
+
+def choice_schema(model: type[BaseModel] = ModelChoice) -> dict[str, Any]:
+    """The strict JSON schema of `model` (every key required, no extras), as OpenAI's strict mode wants.
+
+    Built once per model class (it is on every request's path), handed out as a copy callers may change."""
+    return copy.deepcopy(_strict_schema(model))
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any, Protocol, Self
 
 from pydantic import Field, model_validator
 
 from nextbest.contracts import Contract, Identifier
-from nextbest.errors import ToolError
 
+from ..function_tool import check_timeout, function_spec, run_bounded
 from .models import CatalogFilter, CatalogHit
 
 __all__ = ["CatalogQuery", "CatalogResult", "CatalogSearcher", "SearchCatalogTool"]
@@ -46,51 +45,24 @@ class CatalogResult(Contract):
     hits: list[CatalogHit] = Field(default_factory=list)
 
 
-def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
-    """Replace `$ref`s with their definitions: several OpenAI-compatible servers reject `$defs`."""
-    definitions: dict[str, Any] = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                return resolve(definitions[ref.rsplit("/", 1)[-1]])
-            return {key: resolve(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolve(item) for item in node]
-        return node
-
-    resolved: dict[str, Any] = resolve(schema)
-    return resolved
-
-
 class SearchCatalogTool:
     """Runs the synchronous index call in a worker thread under a timeout; faults become ToolError."""
 
     name = TOOL_NAME
 
     def __init__(self, index: CatalogSearcher, *, timeout_s: float = 0.5) -> None:
-        if timeout_s <= 0:
-            raise ValueError("timeout_s must be positive")
         self._index = index
-        self._timeout_s = timeout_s
+        self._timeout_s = check_timeout(timeout_s)
 
     @staticmethod
     def json_schema() -> dict[str, Any]:
         """The OpenAI function-tool definition."""
-        parameters = _inline_refs(CatalogQuery.model_json_schema())
-        parameters.pop("title", None)
-        return {
-            "type": "function",
-            "function": {
-                "name": TOOL_NAME,
-                "description": (
-                    "Search the product catalog by a shopper's words or for products similar to a "
-                    "product id. Returns in-stock products by default, best match first."
-                ),
-                "parameters": parameters,
-            },
-        }
+        return function_spec(
+            TOOL_NAME,
+            "Search the product catalog by a shopper's words or for products similar to a product id. "
+            "Returns in-stock products by default, best match first.",
+            CatalogQuery,
+        )
 
     def _call(self, query: CatalogQuery) -> list[CatalogHit]:
         if query.product_id is not None:
@@ -99,11 +71,4 @@ class SearchCatalogTool:
 
     async def run(self, query: CatalogQuery) -> CatalogResult:
         """Answer `query`, or raise ToolError on any fault or after `timeout_s`."""
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                hits = await asyncio.to_thread(self._call, query)
-        except TimeoutError as exc:
-            raise ToolError(TOOL_NAME, f"timed out after {self._timeout_s:g}s") from exc
-        except Exception as exc:  # any fault: the caller falls back on ToolError, never on a stray type
-            raise ToolError(TOOL_NAME, str(exc) or type(exc).__name__) from exc
-        return CatalogResult(hits=hits)
+        return CatalogResult(hits=await run_bounded(TOOL_NAME, self._timeout_s, self._call, query))
