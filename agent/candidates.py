@@ -6,7 +6,7 @@ Every id a decision may carry comes from here, so validation can reject anything
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -93,7 +93,7 @@ def _to_candidate(
     )
 
 
-def _size_order(product: Product) -> object:
+def _size_order(product: Product) -> Callable[[str], int]:
     order = {size: index for index, size in enumerate(product.sizes)}
     return lambda size: order.get(size, len(order))
 

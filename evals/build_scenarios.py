@@ -340,7 +340,7 @@ def orders(pick: Picker) -> list[Body]:
             context={"surface": "web", "page": "account"},
             channels=["web", "email"],
         )
-        expect = {
+        follow_expect: Body = {
             "actions": ["recommendation", "content"],
             "channels": ["web"],
             "must_not": ["sms", "push"],
@@ -353,7 +353,7 @@ def orders(pick: Picker) -> list[Body]:
                 "purchase_follow_up",
                 "order confirmed 3 days ago, then a visit: pairing items",
                 req,
-                expect,
+                follow_expect,
                 tags=["seed", "follow_up"],
                 setup=[{"kind": "decide", "request": first}],
             )

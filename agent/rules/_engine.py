@@ -18,9 +18,9 @@ from nextbest.contracts import (
     ProductCandidate,
     ProposedProduct,
 )
-from nextbest.policy import Brand, Playbook, render
+from nextbest.policy import Brand, Playbook, render, template_values
 
-from ._copy import template_values, truncate
+from ._copy import first_name_for, truncate
 
 
 def hold_back(reason: str, *, use_case: str | None = None) -> ActionProposal:
@@ -56,7 +56,9 @@ def _message(
     template = playbook.fallback.message
     if template is None:
         return None
-    values = template_values(playbook, brand, request, candidates, offer, chosen)
+    values = template_values(
+        playbook, brand, request, candidates, first_name=first_name_for(request, brand), offer=offer, chosen=chosen
+    )
     body = render(template.body, values)
     if offer is not None and template.offer_line:
         body = f"{body} {render(template.offer_line, values)}"

@@ -21,7 +21,7 @@ from ._playbook import (
 from ._reload import ReloadingPolicies, ReloadStatus
 from ._report import Finding, LintReport, Severity
 from ._samples import SampleMoment, sample_moment
-from ._templates import COMMON_FIELDS, OFFER_FIELDS, check_template, render, template_fields
+from ._templates import COMMON_FIELDS, OFFER_FIELDS, check_template, render, template_fields, template_values
 
 __all__ = [
     "COMMON_FIELDS",
@@ -53,5 +53,6 @@ __all__ = [
     "sample_prompt",
     "split_front_matter",
     "template_fields",
+    "template_values",
     "validate_yaml",
 ]

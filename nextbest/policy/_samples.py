@@ -35,6 +35,7 @@ from nextbest.contracts import (
 from nextbest.world import World
 
 from ._playbook import Brand, Fact, Playbook, ProductSource
+from ._templates import template_values
 
 SAMPLE_MOMENT = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
 SAMPLE_FIRST_NAME = "Alex"
@@ -216,39 +217,6 @@ def _profile(stock: _Stock) -> Profile:
     )
 
 
-def _values(playbook: Playbook, brand: Brand, request: DecideRequest, candidates: CandidateSet) -> dict[str, str]:
-    props = request.event.properties
-    items = props.order.items if props.order is not None else props.cart
-    anchor = candidates.anchor or (candidates.products[0] if candidates.products else None)
-    category = (anchor.category if anchor else None) or props.category or "our picks"
-    values = {
-        "first_name": SAMPLE_FIRST_NAME,
-        "brand": brand.name,
-        "category": category.replace("_", " "),
-        "item_count": str(sum(item.quantity for item in items)),
-    }
-    if props.order is not None:
-        values["order_id"] = props.order.order_id
-    if playbook.timing.expires_in_minutes is not None:
-        values["expires_minutes"] = str(playbook.timing.expires_in_minutes)
-    if anchor is not None:
-        values |= {
-            "product.title": anchor.title,
-            "product.category": anchor.category,
-            "product.price": f"{anchor.price:.2f}",
-        }
-    if candidates.store is not None:
-        values |= {"store.name": candidates.store.name, "store.city": candidates.store.city}
-    if candidates.offers:
-        offer = candidates.offers[0]
-        values |= {
-            "offer.title": offer.title,
-            "offer.discount": f"{offer.discount_percent:g}",
-            "offer.code": offer.code or offer.offer_id,
-        }
-    return values
-
-
 def sample_moment(playbook: Playbook, brand: Brand, world: World | None) -> SampleMoment:
     """A full, deterministic moment for `playbook`: drawn from `world`, or from a built-in sample catalog."""
     stock = _stock_for(playbook, world)
@@ -263,5 +231,13 @@ def sample_moment(playbook: Playbook, brand: Brand, world: World | None) -> Samp
         context=EventContext(surface=(playbook.trigger.surfaces or ["web"])[0], page=_page(playbook)),
     )
     request = DecideRequest(event=event, profile=_profile(stock))
-    values = _values(playbook, brand, request, candidates)
+    values = template_values(
+        playbook,
+        brand,
+        request,
+        candidates,
+        first_name=SAMPLE_FIRST_NAME,
+        offer=candidates.offers[0] if candidates.offers else None,
+        chosen=candidates.products,
+    )
     return SampleMoment(request, candidates, values, candidates.offers[0] if candidates.offers else None)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import difflib
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from nextbest.contracts import CandidateSet, DecideRequest, OfferCandidate, ProductCandidate
 from nextbest.errors import PolicyError
+
+from ._playbook import Brand, Playbook
 
 COMMON_FIELDS = frozenset(
     {
@@ -78,3 +81,46 @@ def render(template: str, values: Mapping[str, str]) -> str:
         if field is not None:
             parts.append(values.get(field, ""))
     return " ".join("".join(parts).split())
+
+
+def template_values(
+    playbook: Playbook,
+    brand: Brand,
+    request: DecideRequest,
+    candidates: CandidateSet,
+    *,
+    first_name: str,
+    offer: OfferCandidate | None,
+    chosen: Sequence[ProductCandidate],
+) -> dict[str, str]:
+    """The value of every template variable this moment can fill, drawn only from the request and the
+    candidates; a variable it cannot fill is left out (and renders empty)."""
+    props = request.event.properties
+    anchor = candidates.anchor or (chosen[0] if chosen else None)
+    category = (anchor.category if anchor else None) or props.category or props.query or "our picks"
+    items = props.order.items if props.order is not None else props.cart
+    values = {
+        "first_name": first_name,
+        "brand": brand.name,
+        "category": category.replace("_", " "),
+        "item_count": str(sum(item.quantity for item in items)),
+    }
+    if props.order is not None:
+        values["order_id"] = props.order.order_id
+    if playbook.timing.expires_in_minutes is not None:
+        values["expires_minutes"] = str(playbook.timing.expires_in_minutes)
+    if anchor is not None:
+        values |= {
+            "product.title": anchor.title,
+            "product.category": anchor.category,
+            "product.price": f"{anchor.price:.2f}",
+        }
+    if candidates.store is not None:
+        values |= {"store.name": candidates.store.name, "store.city": candidates.store.city}
+    if offer is not None:
+        values |= {
+            "offer.title": offer.title,
+            "offer.discount": f"{offer.discount_percent:g}",
+            "offer.code": offer.code or offer.offer_id,
+        }
+    return values
