@@ -22,8 +22,16 @@ class ShadowLog:
         self._lock = asyncio.Lock()
 
     async def record(self, served: Decision, shadow: Decision) -> None:
-        line = orjson.dumps({"event_id": served.event_id, "served": served.model_dump(mode="json"),
-                             "shadow": shadow.model_dump(mode="json")}) + b"\n"
+        line = (
+            orjson.dumps(
+                {
+                    "event_id": served.event_id,
+                    "served": served.model_dump(mode="json"),
+                    "shadow": shadow.model_dump(mode="json"),
+                }
+            )
+            + b"\n"
+        )
         async with self._lock:
             await asyncio.to_thread(self._append, line)
 

@@ -54,9 +54,7 @@ class ModelCall(Contract):
     latency_ms: NonNegativeFloat
     prompt_tokens: NonNegativeInt = 0
     completion_tokens: NonNegativeInt = 0
-    tokens_estimated: bool = Field(
-        default=False, description="True when counted with tiktoken, not the server"
-    )
+    tokens_estimated: bool = Field(default=False, description="True when counted with tiktoken, not the server")
     tool_calls: list[str] = Field(default_factory=list)
     outcome: str = "ok"
 

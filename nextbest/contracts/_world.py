@@ -63,9 +63,7 @@ class Offer(Contract):
     discount_percent: Annotated[float, Field(ge=0, le=100)]
     max_discount_amount: NonNegativeFloat | None = None
     code: str | None = None
-    acquisition: bool = Field(
-        default=False, description="Aimed at non-customers; converted users are suppressed"
-    )
+    acquisition: bool = Field(default=False, description="Aimed at non-customers; converted users are suppressed")
     eligibility: OfferEligibility = Field(default_factory=OfferEligibility)
 
 
