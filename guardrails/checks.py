@@ -134,8 +134,14 @@ def check_before(inp: GuardrailInput, *, offers: Mapping[str, Offer] | None = No
     removed = {channel for prune in prunes for channel in prune.remove_channels}
     allowed = [channel for channel in inp.caller_channels if channel not in removed]
     hold_back = next((prune.hold_back for prune in prunes if prune.hold_back is not None), None)
+    verdicts = [prune.verdict for prune in prunes]
     if hold_back is None and not allowed:
-        hold_back = "no channel left: " + "; ".join(prune.verdict.detail for prune in prunes if prune.remove_channels)
+        # Together the rules that removed the caller's channels block the action: say so, not "adjust".
+        callers = set(inp.caller_channels)
+        closing = [index for index, prune in enumerate(prunes) if callers & set(prune.remove_channels)]
+        for index in closing:
+            verdicts[index] = verdicts[index].model_copy(update={"verdict": VerdictOutcome.BLOCK})
+        hold_back = "no channel left: " + "; ".join(prunes[index].verdict.detail for index in closing)
     return PreCheck(
         allowed_channels=allowed,
         transactional_channels=[c for c in inp.caller_channels if channel_consented(inp, c)],
@@ -143,7 +149,7 @@ def check_before(inp: GuardrailInput, *, offers: Mapping[str, Offer] | None = No
         blocked_use_cases=frozenset(use_case for prune in prunes for use_case in prune.block_use_cases),
         promotions_allowed=not any(prune.no_promotions for prune in prunes),
         hold_back=hold_back,
-        verdicts=[prune.verdict for prune in prunes],
+        verdicts=verdicts,
     )
 
 

@@ -86,8 +86,9 @@ async def open_runtime(
     stack = AsyncExitStack()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     world = world or load_world()
+    clock = clock or SystemClock()
     reloading = ReloadingPolicies(settings.policy_dir)
-    ledger = await open_ledger(settings)
+    ledger = await open_ledger(settings, clock=clock)
     stack.push_async_callback(ledger.close)
     if model is None and settings.model:
         client = http_client or httpx.AsyncClient(timeout=settings.default_deadline_ms / 1000)
@@ -104,7 +105,7 @@ async def open_runtime(
     )
     ctx = DecisionContext(
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock,
         policies=policies or reloading,
         tools=tools,
         ledger=ledger,
