@@ -35,8 +35,10 @@ Rules you must follow:
 - Never invent discounts, prices, codes, stock or deadlines. Mention a discount only if you attach that offer.
 - Restraint is a valid answer: choose action "none" when nothing is genuinely useful to this customer now.
 - Write copy in this voice: {voice}
-  Do: {do}
-  Don't: {dont}
+  Do:
+{do}
+  Don't:
+{dont}
 - Answer with one JSON object matching the decision schema. Keep the title under {title_max} characters and the
   body under {body_max} characters. Give a score between 0 and 1 for how useful the action is, and short reasons.
 """
@@ -134,7 +136,8 @@ def _candidates(candidates: CandidateSet) -> dict[str, Any]:
 
 
 def _block(payload: dict[str, Any]) -> str:
-    return "```json\n" + orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n```"
+    # Compact JSON: indentation costs about a third more tokens and tells the model nothing.
+    return "```json\n" + orjson.dumps(payload).decode() + "\n```"
 
 
 def build_prompt(
@@ -143,8 +146,8 @@ def build_prompt(
     system = SYSTEM_TEMPLATE.format(
         brand=brand.name,
         voice=brand.voice.strip(),
-        do="; ".join(brand.do),
-        dont="; ".join(brand.dont),
+        do="\n".join(f"    - {item}" for item in brand.do),
+        dont="\n".join(f"    - {item}" for item in brand.dont),
         title_max=playbook.limits.title_max_chars,
         body_max=playbook.limits.body_max_chars,
     )

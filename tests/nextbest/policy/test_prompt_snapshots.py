@@ -46,5 +46,5 @@ def test_the_sample_prompt_carries_the_playbook_and_its_candidates() -> None:
 
     assert "Playbook geo_offer: Location-triggered store offer" in text
     assert "Never mention how we know where they are." in text
-    assert '"name": "SoHo"' in text and '"pool": ' not in text
-    assert text.count('"product_id": "SKU-') >= 10
+    assert '"name":"SoHo"' in text and '"pool":' not in text
+    assert text.count('"product_id":"SKU-') >= 10
