@@ -21,10 +21,10 @@ from nextbest.world import World, load_world
 from tools.catalog import open_product_search
 
 from .scenario import DecideStep, Scenario
-from .scorers import Evaluator, PolicyChecker, PriorContact, RunRecord, Score, default_scorers
+from .scorers import AsyncEvaluator, Evaluator, PolicyChecker, PriorContact, RunRecord, Score, default_scorers
 from .scorers.metrics import Metrics, ScenarioResult, summarize
 
-__all__ = ["EvalConfig", "Report", "run_suite"]
+__all__ = ["EvalConfig", "Progress", "Report", "Scorer", "run_suite"]
 
 SCRIPT_STEPS = 64
 
@@ -41,6 +41,7 @@ class Report(BaseModel):
 
 
 Progress = Callable[[Scenario], None]
+Scorer = Evaluator | AsyncEvaluator
 
 
 class _InProcess:
@@ -87,7 +88,7 @@ class _InProcess:
             else:
                 prior = history[step.event_id]
                 await runtime.ledger.record_feedback(prior.decision.decision_id, step.outcome, step.occurred_at)
-                prior.feedback = step.outcome
+                prior.record(step.outcome)
         return list(history.values())
 
 
@@ -117,7 +118,7 @@ class _Remote:
                     "occurred_at": step.occurred_at.isoformat(),
                 }
                 await self.client.post(f"{self.url}/v1/feedback", json=body)
-                prior.feedback = step.outcome
+                prior.record(step.outcome)
         started = time.perf_counter()
         try:
             reply = await self.client.post(
@@ -125,15 +126,23 @@ class _Remote:
             )
             raw: dict[str, Any] | None = reply.json()
         except (httpx.HTTPError, ValueError) as exc:
-            return RunRecord(
-                scenario, None, None, (time.perf_counter() - started) * 1000, list(history.values()), str(exc)
-            )
+            elapsed = (time.perf_counter() - started) * 1000
+            return RunRecord(scenario, None, None, elapsed, list(history.values()), str(exc), remote=True)
         latency = (time.perf_counter() - started) * 1000
         try:
             decision: Decision | None = Decision.model_validate(raw)
         except ValueError:
             decision = None
-        return RunRecord(scenario, raw, decision, latency, list(history.values()))
+        return RunRecord(scenario, raw, decision, latency, list(history.values()), remote=True)
+
+
+async def _score(scorers: Sequence[Scorer], run: RunRecord) -> dict[str, Score]:
+    scores = {}
+    for scorer in scorers:
+        scores[scorer.name] = (
+            await scorer.aevaluate(run) if isinstance(scorer, AsyncEvaluator) else scorer.evaluate(run)
+        )
+    return scores
 
 
 def _result(scenario: Scenario, runs: list[RunRecord], scored: list[dict[str, Score]]) -> ScenarioResult:
@@ -172,14 +181,14 @@ async def run_suite(
     url: str | None = None,
     policy_dir: Path | None = None,
     world: World | None = None,
-    scorers: list[Evaluator] | None = None,
+    scorers: Sequence[Scorer] | None = None,
     http_client: httpx.AsyncClient | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Run every scenario `repeat` times with a fresh ledger each time, score each run, and summarize."""
     world = world or load_world()
     policy_dir = policy_dir or default_policy_dir()
-    scorers = scorers or default_scorers(PolicyChecker(policy_dir / "guardrails.yaml", world))
+    chosen = scorers or default_scorers(PolicyChecker(policy_dir / "guardrails.yaml", world))
     client = http_client or (httpx.AsyncClient(timeout=30) if url else None)
     local = None if url else _InProcess(config, world, policy_dir)
     results = []
@@ -189,7 +198,7 @@ async def run_suite(
             for attempt in range(repeat):
                 runner = local or _Remote(url or "", client or httpx.AsyncClient(), f"r{attempt}-{time.time_ns()}")
                 runs.append(await runner.run(scenario))
-            scored = [{s.name: s.evaluate(run) for s in scorers} for run in runs]
+            scored = [await _score(chosen, run) for run in runs]
             results.append(_result(scenario, runs, scored))
             if progress:
                 progress(scenario)

@@ -105,6 +105,12 @@ def expectation_failures(decision: Decision, expect: Expect, tz: str, now_json: 
 
 
 class ExpectationMatch:
+    """The decision matches the scenario's `expect`.
+
+    Against a live server (`run.remote`) the send_at window is not applicable: the server decides on its
+    own clock, not the scenario's, so when a message may go out says nothing about the server.
+    """
+
     name = "expectation"
 
     def evaluate(self, run: RunRecord) -> Score:
@@ -113,8 +119,11 @@ class ExpectationMatch:
         profile = run.scenario.request.profile
         tz = profile.timezone if profile else "UTC"
         output = run.decision.model_dump_json(exclude={"trace", "reasons", "guardrails"})
-        found = expectation_failures(run.decision, run.scenario.expect, tz, output)
-        return Score(name=self.name, passed=not found, value=float(not found), detail=found)
+        expect, note = run.scenario.expect, ""
+        if run.remote and expect.send_at_window is not None:
+            expect, note = expect.model_copy(update={"send_at_window": None}), "send_at window n/a: server clock"
+        found = expectation_failures(run.decision, expect, tz, output)
+        return Score(name=self.name, passed=not found, value=float(not found), detail=found, note=note)
 
 
 class LatencyBudget:

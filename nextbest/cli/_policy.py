@@ -1,14 +1,23 @@
-"""`nextbest policy lint|show`: check the marketer-editable policy folder before it ships, and inspect it."""
+"""`nextbest policy lint|show|preview`: check the policy folder before it ships, inspect it, preview its effect."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import JsonValue
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
+from evals.preview import PolicyFolder, PolicyPreview, load_requests, policy_folder_at, preview_policies
+from evals.runner import EvalConfig
+from evals.scenario import Scenario, load_scenarios
 from nextbest.errors import NextbestError, PolicyError
 from nextbest.policy import Finding, LintReport, Severity, lint_policy_dir, load_policy_set
 from nextbest.settings import Settings
@@ -124,3 +133,81 @@ def show(path: PathArgument = None) -> None:
             "yes" if playbook.enabled else "no",
         )
     console.print(playbooks)
+
+
+def _shown(value: JsonValue) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "(none)"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _print_preview(preview: PolicyPreview, console: Console) -> None:
+    for name, side in (("before", preview.before), ("after", preview.after)):
+        console.print(f"{name}: [bold]{side.version}[/bold] {escape(side.label)}")
+    console.print("files: " + escape("; ".join(preview.files_changed) or "identical"))
+    if preview.changed:
+        table = Table(title=f"Decisions that change ({preview.config})", title_justify="left", show_lines=True)
+        for column in ("scenario", "field", "before", "after"):
+            table.add_column(column, overflow="fold")
+        for decision in preview.changed:
+            for index, change in enumerate(decision.changes):
+                label = decision.scenario if index == 0 else ""
+                before, after = Text(_shown(change.before), style="red"), Text(_shown(change.after), style="green")
+                table.add_row(Text(label), change.field, before, after)
+        console.print(table)
+    console.print(f"{len(preview.changed)} of {preview.decisions} decision(s) change")
+
+
+def _moments(scenarios: str | None, requests: str | None) -> list[Scenario]:
+    moments = load_scenarios(scenarios)
+    if scenarios is not None and not moments:
+        raise ValueError(f"no scenarios in files matching {scenarios!r}")
+    return moments + (load_requests(requests) if requests else [])
+
+
+async def _preview(
+    against: str, current: Path, moments: list[Scenario], config: EvalConfig, progress: Progress
+) -> PolicyPreview:
+    task = progress.add_task("deciding under both versions", total=2 * len(moments))
+    with policy_folder_at(against, current) as before:
+        return await preview_policies(
+            moments,
+            before=before,
+            after=PolicyFolder(current, str(current)),
+            config=config,
+            progress=lambda _: progress.advance(task),
+        )
+
+
+@policy_app.command()
+def preview(
+    against: Annotated[
+        str, typer.Option(help="The version to compare with: another policy folder, or a git revision (HEAD, main)")
+    ],
+    policy_dir: Annotated[
+        Path | None, typer.Option(help="The edited policy folder; defaults to NEXTBEST_POLICY_DIR (prompts/)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the preview as JSON")] = False,
+    scenarios: Annotated[str | None, typer.Option(help="Glob of scenario jsonl files; default the eval suite")] = None,
+    requests: Annotated[str | None, typer.Option(help="Glob of request JSON files to decide as well")] = None,
+    config: Annotated[EvalConfig, typer.Option(help="rules, or llm-fake (scripted model)")] = EvalConfig.RULES,
+) -> None:
+    """Decide the eval scenarios under both versions and show every decision that changes, before → after.
+
+    Exits 0 whether or not decisions change; 2 when a folder, revision or file cannot be read.
+    """
+    current = policy_dir or Settings().policy_dir
+    err = Console(stderr=True)
+    try:
+        moments = _moments(scenarios, requests)
+        with Progress(console=err, transient=True) as progress:
+            result = asyncio.run(_preview(against, current, moments, config, progress))
+    except (NextbestError, OSError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        _print_preview(result, Console())

@@ -152,7 +152,8 @@ def test_a_prompt_over_budget_is_an_error_at_the_instructions(policy_dir: Path, 
     text = path.read_text(encoding="utf-8")
     closing = text.index("\n---\n", 4)
     body_line = text[:closing].count("\n") + 3
-    path.write_text(text + "\nAlways consider the whole catalogue carefully before you answer. " * 120, encoding="utf-8")
+    padding = "\nAlways consider the whole catalogue carefully before you answer. " * 120
+    path.write_text(text + padding, encoding="utf-8")
 
     report = _lint(policy_dir, world)
     finding = _only(report)
