@@ -149,7 +149,9 @@ def _print_preview(preview: PolicyPreview, console: Console) -> None:
     console.print("files: " + escape("; ".join(preview.files_changed) or "identical"))
     if preview.changed:
         table = Table(title=f"Decisions that change ({preview.config})", title_justify="left", show_lines=True)
-        for column in ("scenario", "field", "before", "after"):
+        table.add_column("scenario", no_wrap=True)
+        table.add_column("field", no_wrap=True)
+        for column in ("before", "after"):
             table.add_column(column, overflow="fold")
         for decision in preview.changed:
             for index, change in enumerate(decision.changes):
