@@ -26,6 +26,7 @@ def _decision(scenario: Scenario, **update: object) -> Decision:
         user_id=scenario.request.event.user_id,
         action=ActionKind.MESSAGE,
         channel=Channel.EMAIL,
+        score=0.8,
         decided_by=DecidedBy.RULES,
         policy_version="t",
         decided_at=datetime(2026, 11, 28, 19, 5, tzinfo=UTC),
