@@ -26,6 +26,7 @@ __all__ = [
     "cap_checks",
     "find_breaches",
     "offer_cap_check",
+    "offer_limit",
     "reservation_for",
     "window_bounds",
 ]
@@ -160,6 +161,16 @@ def offer_cap_check(
     own_limit = offer.eligibility.per_customer_limit if offer is not None else None
     cap = policy.caps.offers.for_offer(offer_id, own_limit)
     return _check(policy, cap, at, timezone, CapKind.OFFER, f"offer {offer_id} cap {cap.describe()}", offer_id=offer_id)
+
+
+def offer_limit(policy: GuardrailPolicy, offer_id: str, offers: Mapping[str, Offer] | None = None) -> int:
+    """The limit `offer_cap_check` would apply to this offer, without building the check."""
+    override = policy.caps.offers.overrides.get(offer_id)
+    if override is not None:
+        return override.limit
+    offer = (offers or {}).get(offer_id)
+    own_limit = offer.eligibility.per_customer_limit if offer is not None else None
+    return own_limit if own_limit is not None else policy.caps.offers.default.limit
 
 
 def find_breaches(checks: Sequence[CapCheck], contacts: Iterable[Contact]) -> list[Breach]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from nextbest.contracts import ActionKind, ActionProposal, GuardrailStage, GuardrailVerdict, Offer
 
 from ._rules import Outcome, PostContext, PrePrune, adjusted, blocked, passed
-from .caps import CapKind, cap_checks, find_breaches, offer_cap_check
+from .caps import CapKind, cap_checks, find_breaches, offer_cap_check, offer_limit
 from .contacts import Contact, proposed_contact
 from .context import GuardrailInput
 
@@ -38,9 +38,12 @@ def caps_before(inp: GuardrailInput, offers: Mapping[str, Offer]) -> PrePrune:
 
 def offer_caps_before(inp: GuardrailInput, offers: Mapping[str, Offer]) -> PrePrune:
     """Block every offer this customer already received as often as its cap allows."""
-    known = set(offers) | {contact.offer_id for contact in inp.history.contacts if contact.offer_id is not None}
+    received = {contact.offer_id for contact in inp.history.contacts if contact.offer_id is not None and contact.counts}
+    # Only an offer this customer already received, or one capped at zero, can be full: skipping the rest
+    # keeps this check proportional to the history instead of the whole offer catalogue.
+    candidates = received | {offer_id for offer_id in offers if offer_limit(inp.policy, offer_id, offers) == 0}
     reasons = {}
-    for offer_id in sorted(known):
+    for offer_id in sorted(candidates):
         check = offer_cap_check(inp.policy, offer_id, inp.now, timezone=inp.tz, offers=offers)
         breaches = find_breaches([check], inp.history.contacts)
         if breaches:

@@ -136,3 +136,19 @@ def test_pre_check_holds_back_when_no_channel_is_left(make: Make) -> None:
     pre = check_before(inp)
     assert pre.allowed_channels == []
     assert pre.hold_back is not None and "email cap 1/calendar_day" in pre.hold_back
+
+
+def test_an_offer_capped_at_zero_is_blocked_before_anyone_received_it(make: Make) -> None:
+    policy = GuardrailPolicy.model_validate(
+        {"caps": {"offers": {"overrides": {"paused": {"limit": 0, "window": "calendar_day"}}}}}
+    )
+    offers = {"paused": make.offer("paused"), "open": make.offer("open")}
+    pre = check_before(make.inp(policy=policy), offers=offers)
+    assert pre.blocked_offer_ids == frozenset({"paused"})
+    assert pre.verdict("offer_cap").verdict is VerdictOutcome.ADJUST
+
+
+def test_a_released_offer_contact_does_not_fill_the_offer_cap(make: Make) -> None:
+    offers = {"o1": make.offer("o1")}
+    released = make.contact(Channel.WEB, make.now - timedelta(days=2), offer_id="o1", status=ContactStatus.RELEASED)
+    assert check_before(make.inp(contacts=[released]), offers=offers).blocked_offer_ids == frozenset()
