@@ -2,33 +2,69 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape
 
 from .gates import GateResult
 from .runner import Report
-from .scorers.metrics import percentile
+from .scorers.metrics import JUDGE, ScenarioResult, percentile
 
-__all__ = ["render_html"]
+__all__ = ["BAR_COLOURS", "bar_chart", "render_html"]
 
 _BAR_H = 18
+_LABEL_W = 220
+_BAR_W = 300
+_LABEL_CHARS = 34
+# Colour-blind-safe (Okabe-Ito) blue, green, orange and vermillion: what a bar means, not decoration.
+BAR_COLOURS = {"neutral": "#0072b2", "good": "#009e73", "warn": "#e69f00", "bad": "#d55e00"}
+
+Colour = Callable[[str, float], str]
 
 
-def bar_chart(title: str, values: Mapping[str, float], *, unit: str = "", scale: float | None = None) -> str:
-    """Horizontal bars as an inline SVG."""
+def _neutral(label: str, value: float) -> str:
+    del label, value
+    return BAR_COLOURS["neutral"]
+
+
+def _by_rate(label: str, value: float) -> str:
+    del label
+    return BAR_COLOURS["good" if value >= 0.9 else "warn" if value >= 0.7 else "bad"]
+
+
+def _by_verdict(label: str, value: float) -> str:
+    del value
+    outcome = label.rsplit(":", 1)[-1]
+    return BAR_COLOURS[{"pass": "good", "adjust": "warn", "block": "bad"}.get(outcome, "neutral")]
+
+
+def _label(text: str) -> str:
+    short = text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+    return f"<title>{escape(text)}</title>{escape(short)}"
+
+
+def bar_chart(
+    title: str,
+    values: Mapping[str, float],
+    *,
+    unit: str = "",
+    scale: float | None = None,
+    colour: Colour = _neutral,
+) -> str:
+    """Horizontal bars as an inline SVG that scales down with the page (viewBox), labels right-aligned."""
     top = scale or max([*values.values(), 1e-9])
     rows = []
     for i, (label, value) in enumerate(values.items()):
-        y, width = i * (_BAR_H + 6), 300 * value / top
+        y, width = i * (_BAR_H + 6), _BAR_W * min(value / top, 1.0)
         rows.append(
-            f'<text x="0" y="{y + 13}" font-size="12">{escape(label)}</text>'
-            f'<rect x="200" y="{y}" width="{width:.1f}" height="{_BAR_H}" fill="#4a7bd0"/>'
-            f'<text x="{205 + width:.1f}" y="{y + 13}" font-size="12">{value:.3g}{unit}</text>'
+            f'<text x="{_LABEL_W - 8}" y="{y + 13}" font-size="12" text-anchor="end">{_label(label)}</text>'
+            f'<rect x="{_LABEL_W}" y="{y}" width="{width:.1f}" height="{_BAR_H}" fill="{colour(label, value)}"/>'
+            f'<text x="{_LABEL_W + 5 + width:.1f}" y="{y + 13}" font-size="12">{value:.3g}{unit}</text>'
         )
-    height = max(len(values), 1) * (_BAR_H + 6)
+    width, height = _LABEL_W + _BAR_W + 70, max(len(values), 1) * (_BAR_H + 6)
     return (
         f'<section class="chart"><h2>{escape(title)}</h2><svg xmlns="http://www.w3.org/2000/svg" '
-        f'width="600" height="{height}" role="img">{"".join(rows)}</svg></section>'
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}">{"".join(rows)}</svg></section>'
     )
 
 
@@ -44,37 +80,71 @@ def _latency_buckets(report: Report) -> dict[str, float]:
     return {k: v for k, v in buckets.items() if v} or {"no data": 0}
 
 
-def render_html(report: Report, gates: list[GateResult]) -> str:
+def _detail(result: ScenarioResult) -> str:
+    parts = [d for s in result.scores.values() for d in s.detail]
+    parts += [f"{s.name} error: {s.error}" for s in result.scores.values() if s.error]
+    return escape("; ".join(parts))
+
+
+def _judge_cell(result: ScenarioResult) -> str:
+    score = result.scores.get(JUDGE)
+    if score is None or not score.criteria:
+        return escape(score.error or score.note) if score else ""
+    marks = " · ".join(f"{name} {value:.2f}" for name, value in score.criteria.items())
+    return f"{escape(marks)}<br><small>{escape(score.note)}</small>"
+
+
+def _charts(report: Report) -> list[str]:
     m = report.metrics
     latencies = [ms for r in report.scenarios for ms in r.latencies_ms]
+    charts = [
+        bar_chart("Pass rate per use case", m.pass_rate_by_use_case, scale=1.0, colour=_by_rate),
+        bar_chart(f"Latency distribution (p50 {percentile(latencies, 0.5):.1f} ms)", _latency_buckets(report)),
+        bar_chart("Fallback reasons", m.fallback_rate_by_reason, scale=1.0),
+        bar_chart(
+            "Guardrail verdict counts", {k: float(v) for k, v in m.guardrail_verdicts.items()}, colour=_by_verdict
+        ),
+    ]
+    if m.judge is not None:
+        title = f"Judge mean score per criterion ({m.judge.judged} judged, {m.judge.errors} errors)"
+        charts.append(bar_chart(title, m.judge.criteria_means, scale=1.0, colour=_by_rate))
+    return charts
+
+
+def render_html(report: Report, gates: list[GateResult]) -> str:
+    m = report.metrics
     summary = "".join(
         f"<tr><td>{escape(k)}</td><td>{v:.4g}</td></tr>"
         for k, v in m.model_dump().items()
         if isinstance(v, int | float)
     )
+    if m.judge is not None:
+        summary += "".join(
+            f"<tr><td>judge_{escape(k)}</td><td>{v:.4g}</td></tr>"
+            for k, v in m.judge.model_dump().items()
+            if isinstance(v, int | float)
+        )
     gate_rows = "".join(
         f'<tr class="{"ok" if g.passed else "fail"}"><td>{g.metric}</td><td>{g.actual:.3f}</td><td>{g.minimum}</td>'
         f"<td>{escape(', '.join(g.failing_scenarios))}</td></tr>"
         for g in gates
     )
+    judged = m.judge is not None
     rows = "".join(
         f'<tr class="{"ok" if r.passed else "fail"}"><td>{escape(r.id)}</td><td>{escape(r.use_case)}</td>'
         f"<td>{r.action}</td><td>{r.channel or ''}</td><td>{'pass' if r.passed else 'FAIL'}</td>"
-        f"<td>{escape('; '.join(d for s in r.scores.values() for d in s.detail))}</td></tr>"
+        f"<td>{_detail(r)}</td>{f'<td>{_judge_cell(r)}</td>' if judged else ''}</tr>"
         for r in report.scenarios
     )
-    charts = [
-        bar_chart("Pass rate per use case", m.pass_rate_by_use_case, scale=1.0),
-        bar_chart(f"Latency distribution (p50 {percentile(latencies, 0.5):.1f} ms)", _latency_buckets(report)),
-        bar_chart("Fallback reasons", m.fallback_rate_by_reason, scale=1.0),
-        bar_chart("Guardrail verdict counts", {k: float(v) for k, v in m.guardrail_verdicts.items()}),
-    ]
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>nextbest eval: {escape(report.config)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}td{{padding:2px 8px}}
-tr.fail{{background:#fdd}}tr.ok{{background:#efe}}</style>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}td{{padding:2px 8px;vertical-align:top}}
+table{{border-collapse:collapse}}tr.fail{{background:#fdd}}tr.ok{{background:#efe}}
+svg{{max-width:100%;height:auto}}section.chart h2{{margin-bottom:.4em}}</style>
 </head><body><h1>nextbest eval ({escape(report.config)}, {m.scenarios} scenarios, repeat {m.repeat})</h1>
-<h2>Gates</h2><table><tr><th>metric</th><th>actual</th><th>minimum</th><th>failing</th></tr>{gate_rows}</table>
-<h2>Summary</h2><table>{summary}</table>{"".join(charts)}
+<h2>Gates</h2><table><tr><th>metric</th><th>actual</th><th>minimum</th><th>failing scenarios</th></tr>
+{gate_rows}</table>
+<h2>Summary</h2><table>{summary}</table>{"".join(_charts(report))}
 <h2>Scenarios</h2><table><tr><th>id</th><th>use case</th><th>action</th><th>channel</th><th>result</th>
-<th>detail</th></tr>
+<th>detail</th>{"<th>judge</th>" if judged else ""}</tr>
 {rows}</table></body></html>"""

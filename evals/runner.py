@@ -183,13 +183,19 @@ async def run_suite(
     world: World | None = None,
     scorers: Sequence[Scorer] | None = None,
     http_client: httpx.AsyncClient | None = None,
+    api_key: str | None = None,
     progress: Progress | None = None,
 ) -> Report:
-    """Run every scenario `repeat` times with a fresh ledger each time, score each run, and summarize."""
+    """Run every scenario `repeat` times with a fresh ledger each time, score each run, and summarize.
+
+    With `url`, a live server decides instead (bearer `api_key` if given): on its own clock, holdout
+    settings and one shared ledger, so scenarios whose outcome depends on those may differ there.
+    """
     world = world or load_world()
     policy_dir = policy_dir or default_policy_dir()
     chosen = scorers or default_scorers(PolicyChecker(policy_dir / "guardrails.yaml", world))
-    client = http_client or (httpx.AsyncClient(timeout=30) if url else None)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    client = http_client or (httpx.AsyncClient(timeout=30, headers=headers) if url else None)
     local = None if url else _InProcess(config, world, policy_dir)
     results = []
     try:

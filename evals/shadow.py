@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel, Field, ValidationError
 
 from agent.testing import ScriptedModel, choose_first_candidate
 from nextbest.bootstrap import open_runtime
@@ -21,7 +21,13 @@ __all__ = ["ShadowPair", "ShadowSummary", "read_shadow_log", "run_shadow", "scor
 
 
 class ShadowPair(BaseModel):
-    scenario_id: str
+    """The served (rules) decision and the model's shadow decision for one moment.
+
+    Reads both this module's log and the service's `$NEXTBEST_DATA_DIR/shadow/decisions.jsonl`
+    (agent/shadow.py), whose lines carry `event_id` where ours carry `scenario_id`.
+    """
+
+    scenario_id: str = Field(validation_alias=AliasChoices("scenario_id", "event_id"))
     served: Decision
     shadow: Decision
 
@@ -48,7 +54,7 @@ async def _decide(scenario: Scenario, world: World, *, model: bool) -> Decision:
 
 
 async def run_shadow(scenarios: Sequence[Scenario], world: World, log: Path) -> list[ShadowPair]:
-    """The ledger has no shadow-log reader yet, so decide twice (rules served, scripted model shadow) and log both."""
+    """Decide each scenario twice (rules served, scripted model shadow) and log both, in the scenario's own time."""
     pairs = [
         ShadowPair(
             scenario_id=s.id, served=await _decide(s, world, model=False), shadow=await _decide(s, world, model=True)
@@ -61,7 +67,16 @@ async def run_shadow(scenarios: Sequence[Scenario], world: World, log: Path) -> 
 
 
 def read_shadow_log(log: Path) -> list[ShadowPair]:
-    return [ShadowPair.model_validate_json(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
+    """Every pair in a shadow log; ValueError naming file:line for a line that is not one."""
+    pairs = []
+    for number, line in enumerate(log.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            pairs.append(ShadowPair.model_validate_json(line))
+        except ValidationError as exc:
+            raise ValueError(f"{log}:{number}: not a shadow record ({exc.error_count()} errors)") from exc
+    return pairs
 
 
 def score_shadow(pairs: Sequence[ShadowPair]) -> ShadowSummary:

@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field
 
 from ._base import Score
 
-__all__ = ["Metrics", "ScenarioResult", "summarize"]
+__all__ = ["JUDGE", "JudgeSummary", "Metrics", "ScenarioResult", "summarize"]
+
+JUDGE = "judge"
 
 
 class ScenarioResult(BaseModel):
@@ -35,6 +37,17 @@ class ScenarioResult(BaseModel):
     decision: dict[str, object] | None = None
 
 
+class JudgeSummary(BaseModel):
+    """The LLM judge over a run: how many messages it judged, its errors, and its mean score per criterion."""
+
+    judged: int
+    errors: int
+    not_applicable: int
+    pass_rate: float
+    mean_score: float
+    criteria_means: dict[str, float]
+
+
 class Metrics(BaseModel):
     scenarios: int
     repeat: int
@@ -51,11 +64,28 @@ class Metrics(BaseModel):
     fallback_rate_by_reason: dict[str, float]
     pass_rate_by_use_case: dict[str, float]
     guardrail_verdicts: dict[str, int]
+    judge: JudgeSummary | None = None
 
 
 def _rate(results: list[ScenarioResult], name: str) -> float:
     applicable = [r.scores[name].passed for r in results if name in r.scores and r.scores[name].passed is not None]
     return sum(1 for ok in applicable if ok) / len(applicable) if applicable else 1.0
+
+
+def _judge(results: list[ScenarioResult]) -> JudgeSummary | None:
+    scores = [r.scores[JUDGE] for r in results if JUDGE in r.scores]
+    if not scores:
+        return None
+    judged = [s for s in scores if s.criteria]
+    names = list(dict.fromkeys(name for s in judged for name in s.criteria))
+    return JudgeSummary(
+        judged=len(judged),
+        errors=sum(1 for s in scores if s.error),
+        not_applicable=sum(1 for s in scores if not s.criteria and not s.error),
+        pass_rate=round(sum(1 for s in judged if s.passed) / len(judged), 4) if judged else 0.0,
+        mean_score=round(sum(s.value for s in judged) / len(judged), 4) if judged else 0.0,
+        criteria_means={n: round(sum(s.criteria[n] for s in judged) / len(judged), 4) for n in names},
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -96,4 +126,5 @@ def summarize(results: list[ScenarioResult], repeat: int) -> Metrics:
         fallback_rate_by_reason={k: v / count for k, v in sorted(reasons.items())},
         pass_rate_by_use_case={k: sum(v) / len(v) for k, v in sorted(by_case.items())},
         guardrail_verdicts=dict(sorted(verdicts.items())),
+        judge=_judge(results),
     )

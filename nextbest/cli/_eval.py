@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,9 +14,12 @@ from rich.table import Table
 from evals.compare import compare_reports
 from evals.gates import GATES_FILE, check_gates, load_gates
 from evals.html import render_html
+from evals.judge import JudgeScorer, JudgeSettings, brand_guide, open_judge
 from evals.runner import EvalConfig, Report, run_suite
-from evals.scenario import load_scenarios
+from evals.scenario import Scenario, load_scenarios
+from evals.scorers import PolicyChecker, default_scorers
 from evals.shadow import read_shadow_log, run_shadow, score_shadow
+from nextbest.settings import default_policy_dir
 from nextbest.world import load_world
 
 __all__ = ["eval_app"]
@@ -24,36 +27,67 @@ __all__ = ["eval_app"]
 eval_app = typer.Typer(help="Score decisions against the eval scenarios.", no_args_is_help=True)
 
 
+async def _run(cases: list[Scenario], options: dict[str, Any], judge: JudgeSettings | None, out: Path) -> Report:
+    """The suite, with the judge's scorer added (and its HTTP client closed) when asked for."""
+    if judge is None:
+        return await run_suite(cases, **options)
+    world, policy_dir = load_world(), options.pop("policy_dir") or default_policy_dir()
+    checker = PolicyChecker(policy_dir / "guardrails.yaml", world)
+    grader = open_judge(judge, judge.cache_dir(out))
+    scorer = JudgeScorer(
+        grader, pass_threshold=judge.pass_threshold, brand=brand_guide(policy_dir), units=checker.units
+    )
+    try:
+        return await run_suite(
+            cases, world=world, policy_dir=policy_dir, scorers=[*default_scorers(checker), scorer], **options
+        )
+    finally:
+        await grader.aclose()
+
+
 @eval_app.command("run")
 def run(
     out: Annotated[Path, typer.Option(help="Where report.json and report.html go")],
     config: Annotated[EvalConfig, typer.Option(help="rules, or llm-fake (scripted model)")] = EvalConfig.RULES,
     repeat: Annotated[int, typer.Option(min=1, help="Runs per scenario; reports pass^k")] = 1,
-    url: Annotated[str | None, typer.Option(help="Score a live server instead of running in process")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="Score a live server instead (its own clock and ledger: send_at windows are not checked)"),
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="NEXTBEST_EVAL_API_KEY", help="Bearer key for --url")] = None,
     scenarios: Annotated[str | None, typer.Option(help="Glob of scenario jsonl files")] = None,
     policy_dir: Annotated[Path | None, typer.Option(help="Policy folder (default prompts/)")] = None,
     gates: Annotated[Path, typer.Option(help="Gate thresholds")] = GATES_FILE,
+    judge: Annotated[
+        bool, typer.Option("--judge", help="Also grade message copy with the LLM judge (NEXTBEST_JUDGE_*)")
+    ] = False,
 ) -> None:
     """Run the suite, write DIR/report.json and DIR/report.html, and fail when a gate fails."""
     console = Console()
     cases = load_scenarios(scenarios)
+    settings = JudgeSettings() if judge else None
+    if settings is not None and not settings.model:
+        Console(stderr=True).print("[red]error:[/red] --judge needs NEXTBEST_JUDGE_MODEL (and _BASE_URL, _API_KEY)")
+        raise typer.Exit(code=2)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("scenarios", total=len(cases))
-        report = asyncio.run(
-            run_suite(
-                cases,
-                config=config,
-                repeat=repeat,
-                url=url,
-                policy_dir=policy_dir,
-                progress=lambda _: bar.advance(task),
-            )
-        )
+        options: dict[str, Any] = {
+            "config": config,
+            "repeat": repeat,
+            "url": url,
+            "policy_dir": policy_dir,
+            "api_key": api_key,
+            "progress": lambda _: bar.advance(task),
+        }
+        report = asyncio.run(_run(cases, options, settings, out))
     results = check_gates(report, load_gates(gates))
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
     (out / "report.html").write_text(render_html(report, results), encoding="utf-8")
     m = report.metrics
+    if m.judge is not None:
+        means = ", ".join(f"{k} {v:.2f}" for k, v in m.judge.criteria_means.items())
+        console.print(f"judge: {m.judge.judged} judged, {m.judge.errors} errors, pass {m.judge.pass_rate:.3f}; {means}")
     console.print(
         f"pass {m.expectation_pass_rate:.3f} (pass^{repeat} {m.pass_hat_k:.3f}), compliance "
         f"{m.guardrail_compliance:.3f}, schema {m.schema_validity:.3f}, restraint P/R "
@@ -89,13 +123,25 @@ def compare(before: Path, after: Path) -> None:
 
 @eval_app.command("shadow-report")
 def shadow_report(
-    log: Annotated[Path, typer.Option(help="Shadow jsonl; produced from the scenarios when missing")],
+    log: Annotated[
+        Path,
+        typer.Option(
+            help="Shadow jsonl: the service's $NEXTBEST_DATA_DIR/shadow/decisions.jsonl, or one of ours; "
+            "produced from the scenarios when missing"
+        ),
+    ],
     scenarios: Annotated[str | None, typer.Option(help="Glob of scenario jsonl files")] = None,
 ) -> None:
     """Agreement between the served rules decision and the model's shadow decision."""
-    pairs = (
-        read_shadow_log(log) if log.exists() else asyncio.run(run_shadow(load_scenarios(scenarios), load_world(), log))
-    )
+    try:
+        pairs = (
+            read_shadow_log(log)
+            if log.exists()
+            else asyncio.run(run_shadow(load_scenarios(scenarios), load_world(), log))
+        )
+    except ValueError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from exc
     summary = score_shadow(pairs)
     console = Console()
     console.print(
