@@ -21,7 +21,7 @@ from nextbest.errors import NextbestError
 from nextbest.policy import ReloadingPolicies
 from nextbest.settings import Settings
 from nextbest.world import World, load_world
-from tools.catalog import CatalogIndex
+from tools.catalog import CachedSearch, CatalogIndex
 from tools.inventory import WorldInventory
 from tools.offers import OfferEligibility
 
@@ -72,6 +72,13 @@ def _search(settings: Settings, world: World, stack: AsyncExitStack) -> CatalogI
     return index
 
 
+def _cached(settings: Settings, index: CatalogIndex | None) -> ProductSearch | None:
+    """The rules path's retrieval behind a short-lived cache: a filtered Chroma query costs milliseconds."""
+    if index is None or settings.catalog_cache_size == 0:
+        return index
+    return CachedSearch(index, size=settings.catalog_cache_size)
+
+
 async def open_runtime(
     settings: Settings,
     *,
@@ -96,12 +103,13 @@ async def open_runtime(
             stack.push_async_callback(client.aclose)
         model = build_model(settings, client)
     index = _search(settings, world, stack) if search == "auto" else None
+    rules_search = _cached(settings, index) if search == "auto" else search
     tools = CandidateTools(
         catalog=CatalogView(world.products),
         inventory=WorldInventory(world),
         offers=OfferEligibility(world.offers, products=world.products),
         offer_catalog=world.offers,
-        search=index if search == "auto" else search,
+        search=rules_search,
     )
     ctx = DecisionContext(
         settings=settings,

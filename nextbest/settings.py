@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(default=None, description="Chroma server URL; unset means embedded")
     embedding: EmbeddingKind = EmbeddingKind.LEXICAL
     embedding_model: str = "text-embedding-3-small"
+    catalog_cache_size: Annotated[int, Field(ge=0)] = Field(
+        default=4096, description="Recent catalog answers kept for 60 s on the rules path; 0 turns the cache off"
+    )
 
     policy_watch: bool = Field(default=True, description="Reload prompts/ on change while serving")
 

@@ -7,12 +7,14 @@
                                         ├─ search(query, filter, k)  text → products
                                         ├─ similar(id, filter, k)    product → products
                                         └─ update_stock(levels)      metadata only
+    cache.CachedSearch(index)          recent search_ids/similar_ids answers, LRU with a TTL
     tool.SearchCatalogTool(index)      the model-facing `search_catalog` tool
     embeddings.make_embedding(kind)    lexical | minilm | openai, each registered with Chroma
 
 Importing this package registers the embedding functions, which a persisted collection needs to reopen.
 """
 
+from .cache import CachedSearch, Searcher
 from .embeddings import LexicalEmbedding, MiniLMEmbedding, OpenAIEmbedding, make_embedding, semantic_available
 from .factory import (
     Stock,
@@ -28,6 +30,7 @@ from .models import CatalogFilter, CatalogHit, IndexStats
 from .tool import CatalogQuery, CatalogResult, CatalogSearcher, SearchCatalogTool
 
 __all__ = [
+    "CachedSearch",
     "CatalogFilter",
     "CatalogHit",
     "CatalogIndex",
@@ -40,6 +43,7 @@ __all__ = [
     "OpenAIEmbedding",
     "Progress",
     "SearchCatalogTool",
+    "Searcher",
     "Stock",
     "collection_name",
     "index_catalog",
