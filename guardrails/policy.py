@@ -14,8 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nextbest.contracts import Channel, TimeZoneName
-from nextbest.errors import PolicyError
-from nextbest.yamlfile import validate_yaml
+from nextbest.yamlfile import read_policy_text, validate_yaml
 
 __all__ = [
     "BusinessLimits",
@@ -230,8 +229,4 @@ class GuardrailPolicy(_Strict):
 def load_guardrail_policy(path: Path | str) -> GuardrailPolicy:
     """Read and validate a guardrail YAML file; any mistake raises PolicyError with file, line and key."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"cannot read guardrail policy: {exc.strerror}", file=path) from exc
-    return validate_yaml(GuardrailPolicy, text, path)
+    return validate_yaml(GuardrailPolicy, read_policy_text(path), path)

@@ -94,7 +94,7 @@ async def open_runtime(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     world = world or load_world()
     clock = clock or SystemClock()
-    reloading = ReloadingPolicies(settings.policy_dir)
+    reloading = ReloadingPolicies(settings.policy_dir, clock=clock)
     ledger = await open_ledger(settings, clock=clock)
     stack.push_async_callback(ledger.close)
     if model is None and settings.model:

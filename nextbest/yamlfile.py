@@ -16,7 +16,15 @@ from pydantic_core import ErrorDetails
 
 from nextbest.errors import PolicyError
 
-__all__ = ["Location", "YamlDocument", "errors_from_validation", "parse_yaml", "validate_document", "validate_yaml"]
+__all__ = [
+    "Location",
+    "YamlDocument",
+    "errors_from_validation",
+    "parse_yaml",
+    "read_policy_text",
+    "validate_document",
+    "validate_yaml",
+]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -71,6 +79,24 @@ class YamlDocument:
     def error(self, message: str, location: Location) -> PolicyError:
         key = ".".join(str(part) for part in location) or None
         return PolicyError(message, file=self.file, line=self.line_of(location), key=key)
+
+
+def read_policy_text(path: Path) -> str:
+    """A marketer-edited file's text; a missing, unreadable or non-UTF-8 file raises PolicyError (file:line)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"cannot read the file: {exc.strerror or exc}", file=path) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # An editor saving in a legacy encoding (an "é" as byte 0xe9) is the usual cause; point at the line.
+        line = data[: exc.start].count(b"\n") + 1
+        raise PolicyError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8", file=path, line=line
+        ) from exc
+    # The same newlines read_text(encoding="utf-8") gives, so versions do not depend on the editor's line endings.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_yaml(text: str, file: Path | str, *, line_offset: int = 0) -> YamlDocument:

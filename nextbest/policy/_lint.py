@@ -11,7 +11,7 @@ from pathlib import Path
 from guardrails.policy import load_guardrail_policy
 from nextbest.errors import PolicyError
 from nextbest.world import World
-from nextbest.yamlfile import Location, YamlDocument, parse_yaml, validate_document
+from nextbest.yamlfile import Location, YamlDocument, parse_yaml, read_policy_text, validate_document
 
 from ._checks import prompt_findings, reference_findings, template_findings
 from ._loader import BRAND_FILE, GUARDRAILS_FILE, PLAYBOOK_DIR, PlaybookCheck, check_playbook, load_policy_set
@@ -26,7 +26,7 @@ def _read_brand(root: Path, report: LintReport) -> Brand | None:
         report.findings.append(Finding(file=str(path), message="brand file is missing"))
         return None
     try:
-        brand, errors = validate_document(Brand, parse_yaml(path.read_text(encoding="utf-8"), path))
+        brand, errors = validate_document(Brand, parse_yaml(read_policy_text(path), path))
     except PolicyError as exc:
         brand, errors = None, [exc]
     report.findings.extend(Finding.of(error) for error in errors)
@@ -57,7 +57,7 @@ def _lint_guardrails(root: Path, world: World | None, playbook_ids: set[str], re
         return
     try:
         load_guardrail_policy(path)
-        document = parse_yaml(path.read_text(encoding="utf-8"), path)
+        document = parse_yaml(read_policy_text(path), path)
     except PolicyError as exc:
         report.findings.append(Finding.of(exc))
         return

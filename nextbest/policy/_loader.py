@@ -9,7 +9,7 @@ from typing import Any
 
 from guardrails.policy import GuardrailPolicy, load_guardrail_policy
 from nextbest.errors import PolicyError
-from nextbest.yamlfile import YamlDocument, parse_yaml, validate_document, validate_yaml
+from nextbest.yamlfile import YamlDocument, parse_yaml, read_policy_text, validate_document, validate_yaml
 
 from ._playbook import Brand, Playbook
 from ._templates import MESSAGE_TEMPLATE_FIELDS, template_errors
@@ -58,8 +58,8 @@ class PlaybookCheck:
 
 def check_playbook(path: Path) -> PlaybookCheck:
     """Read one playbook and collect every schema, id and template error instead of stopping at the first."""
-    text = path.read_text(encoding="utf-8")
     try:
+        text = read_policy_text(path)
         front, body, offset = split_front_matter(text, path)
         document = parse_yaml(front, path, line_offset=offset)
     except PolicyError as exc:
@@ -120,7 +120,7 @@ def load_policy_set(root: Path) -> PolicySet:
     brand_path = root / BRAND_FILE
     if not brand_path.is_file():
         raise PolicyError("brand file is missing", file=brand_path)
-    brand = validate_yaml(Brand, brand_path.read_text(encoding="utf-8"), brand_path)
+    brand = validate_yaml(Brand, read_policy_text(brand_path), brand_path)
     guardrails = load_guardrail_policy(root / GUARDRAILS_FILE)
     playbooks = [load_playbook(path) for path in playbook_paths]
     seen: set[str] = set()
@@ -129,7 +129,7 @@ def load_policy_set(root: Path) -> PolicySet:
             raise PolicyError(f"duplicate playbook id {playbook.id!r}", file=playbook.source, key="id")
         seen.add(playbook.id)
     files = {
-        str(path.relative_to(root)): path.read_text(encoding="utf-8")
+        str(path.relative_to(root)): read_policy_text(path)
         for path in [brand_path, root / GUARDRAILS_FILE, *playbook_paths]
     }
     ordered = sorted(playbooks, key=lambda playbook: (-playbook.priority, playbook.id))

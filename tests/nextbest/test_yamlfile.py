@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nextbest.errors import PolicyError
 from nextbest.policy import Brand, validate_yaml
-from nextbest.yamlfile import parse_yaml, validate_document
+from nextbest.yamlfile import parse_yaml, read_policy_text, validate_document
 
 BRAND = """\
 name: Northwind
@@ -70,3 +72,22 @@ def test_get_walks_the_raw_data_and_tolerates_other_shapes() -> None:
     assert document.get(["a", "b", 5]) is None
     assert document.get(["d", "e"]) is None
     assert document.line_of(["a", "b", 1]) == 2
+
+
+def test_read_policy_text_names_the_line_of_a_byte_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "brand.yaml"
+    path.write_bytes(b"name: Northwind\r\nvoice: caf\xe9\r\n")
+
+    with pytest.raises(PolicyError) as caught:
+        read_policy_text(path)
+
+    assert (caught.value.line, caught.value.message) == (2, "not UTF-8 text (byte 0xe9); save the file as UTF-8")
+
+
+def test_read_policy_text_reads_windows_line_endings_like_read_text(tmp_path: Path) -> None:
+    path = tmp_path / "brand.yaml"
+    path.write_bytes(b"name: Northwind\r\nvoice: caf\xc3\xa9\r\n")
+
+    assert read_policy_text(path) == path.read_text(encoding="utf-8") == "name: Northwind\nvoice: café\n"
+    with pytest.raises(PolicyError, match="cannot read the file"):
+        read_policy_text(tmp_path / "missing.yaml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,6 @@ def test_identical_folders_report_no_change_and_exit_0(runner: CliRunner, scenar
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--against", "no-such-rev"], "no-such-rev: no such folder, nor a git revision"),
         (["--against", str(SHIPPED), "--scenarios", "/nonexistent/*.jsonl"], "no scenarios in files matching"),
         (["--against", str(SHIPPED), "--requests", "/nonexistent/*.json"], "no request files match"),
     ],
@@ -122,3 +122,17 @@ def test_a_broken_folder_exits_2_naming_file_and_line(runner: CliRunner, scenari
 
     assert result.exit_code == 2
     assert "playbooks/cart_abandonment.md:13: tonne: unknown key" in " ".join(result.stderr.split())
+
+
+def test_an_unknown_revision_exits_2_without_a_traceback(runner: CliRunner, tmp_path: Path) -> None:
+    prompts = Path(shutil.copytree(SHIPPED, tmp_path / "repo" / "prompts"))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "prompts"], ["commit", "-q", "-m", "policy"]):
+        subprocess.run([*git, *args], cwd=prompts.parent, check=True, capture_output=True)
+
+    result = runner.invoke(policy_app, ["preview", "--against", "no-such-rev", "--policy-dir", str(prompts)])
+
+    assert result.exit_code == 2
+    assert "no-such-rev: no such folder, nor a git revision" in " ".join(result.stderr.split())
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
