@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from nextbest.bootstrap import Runtime, open_runtime
+from nextbest.bootstrap import Runtime, open_runtime, settle_heap
 from nextbest.clock import FixedClock
 from nextbest.contracts import DecideRequest
 from nextbest.settings import OutputMode, Settings
@@ -53,7 +53,10 @@ async def bench_runtime(
     output_mode: OutputMode = OutputMode.JSON_SCHEMA,
     deadline_ms: int = 1500,
 ) -> AsyncIterator[Runtime]:
-    """A runtime on a temp data dir, holdout off, no catalog search, the clock at the examples' time."""
+    """A runtime on a temp data dir, holdout off, no catalog search, the clock at the examples' time.
+
+    The heap is settled as `nextbest.api.asgi` does when it serves: the benchmark process stands in for it.
+    """
     with tempfile.TemporaryDirectory(prefix="nextbest-bench-") as data_dir:
         model: dict[str, Any] = {}
         if model_url:
@@ -68,6 +71,7 @@ async def bench_runtime(
         )
         clock = FixedClock(example_requests()[0].event.occurred_at)
         runtime = await open_runtime(settings, clock=clock, http_client=http_client, search=None)
+        settle_heap()
         try:
             yield runtime
         finally:

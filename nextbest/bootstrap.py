@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -25,9 +26,11 @@ from tools.catalog import CachedSearch, CatalogIndex
 from tools.inventory import WorldInventory
 from tools.offers import OfferEligibility
 
-__all__ = ["Runtime", "build_model", "open_runtime"]
+__all__ = ["Runtime", "build_model", "open_runtime", "settle_heap"]
 
 log = logging.getLogger(__name__)
+
+GC_YOUNG_THRESHOLD = 10_000
 
 
 @dataclass
@@ -44,6 +47,21 @@ class Runtime:
     async def aclose(self) -> None:
         await self.decider.drain()
         await self.exit_stack.aclose()
+
+
+def settle_heap() -> None:
+    """Tune the garbage collector for a long-running server, once its runtime is open.
+
+    Startup leaves ~300k long-lived objects (the world, pydantic schemas, LangGraph, the openai SDK) that every
+    full collection would scan again: profiled at 1.6 s of GC in 6 s of serving, and a third of the CPU
+    with 1,000 decisions in flight. `gc.freeze()` moves them out of the collector's view, and a larger
+    young generation lets a request's short-lived objects die before they are promoted. Process-wide, so
+    only entry points that own the process call it (`nextbest.api.asgi`, the benchmarks).
+    """
+    gc.collect()
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, oldest)
 
 
 def build_model(settings: Settings, http_client: httpx.AsyncClient | None = None) -> ChatModel | None:

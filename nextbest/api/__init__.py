@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from nextbest.bootstrap import Runtime, open_runtime
+from nextbest.bootstrap import Runtime, open_runtime, settle_heap
 from nextbest.contracts import DecideRequest, Decision, FeedbackRequest, FeedbackResponse
 from nextbest.settings import Settings
 
@@ -51,11 +51,13 @@ def require_key(
 Authorized = Depends(require_key)
 
 
-def _lifespan(settings: Settings, factory: RuntimeFactory) -> Callable[[FastAPI], Any]:
+def _lifespan(settings: Settings, factory: RuntimeFactory, *, tune_gc: bool) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await factory(settings)
         app.state.runtime = runtime
+        if tune_gc:
+            settle_heap()
         if not settings.api_key_set:
             log.warning("NEXTBEST_API_KEYS is not set: the API accepts unauthenticated requests")
         stop = asyncio.Event()
@@ -71,13 +73,17 @@ def _lifespan(settings: Settings, factory: RuntimeFactory) -> Callable[[FastAPI]
     return lifespan
 
 
-def create_app(settings: Settings | None = None, *, runtime_factory: RuntimeFactory | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, runtime_factory: RuntimeFactory | None = None, tune_gc: bool = False
+) -> FastAPI:
+    """The API around one runtime; `tune_gc` settles the heap once it is open (see `settle_heap`), which
+    only a process that serves and nothing else should ask for."""
     settings = settings or Settings()
     app = FastAPI(
         title="nextbest",
         version="0.1.0",
         summary="Real-time next-best-action decisions with code guardrails and a deterministic fallback.",
-        lifespan=_lifespan(settings, runtime_factory or open_runtime),
+        lifespan=_lifespan(settings, runtime_factory or open_runtime, tune_gc=tune_gc),
     )
     install_error_handlers(app)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)

@@ -43,7 +43,17 @@ def serve(
         Settings()
     except ValidationError as exc:
         _fail(f"invalid settings: {exc}")
-    uvicorn.run("nextbest.api.asgi:app", host=host, port=port, workers=workers, log_level=log_level, access_log=False)
+    # "auto" picks uvloop and httptools when they are installed (uvicorn[standard]), else asyncio and h11.
+    uvicorn.run(
+        "nextbest.api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+        loop="auto",
+        http="auto",
+    )
 
 
 def _read_request(source: str) -> DecideRequest:
