@@ -19,6 +19,12 @@ _LABEL_CHARS = 34
 BAR_COLOURS = {"neutral": "#0072b2", "good": "#009e73", "warn": "#e69f00", "bad": "#d55e00"}
 
 Colour = Callable[[str, float], str]
+_CSS = (
+    "body{font-family:sans-serif;margin:2em;max-width:1200px}"
+    "td,th{padding:2px 8px;vertical-align:top;text-align:left}table{border-collapse:collapse}"
+    "tr.fail{background:#fdd}tr.ok{background:#efe}svg{max-width:100%;height:auto}"
+    "section.chart h2{margin-bottom:.4em}"
+)
 
 
 def _neutral(label: str, value: float) -> str:
@@ -82,14 +88,15 @@ def _latency_buckets(report: Report) -> dict[str, float]:
 
 def _detail(result: ScenarioResult) -> str:
     parts = [d for s in result.scores.values() for d in s.detail]
-    parts += [f"{s.name} error: {s.error}" for s in result.scores.values() if s.error]
+    # the judge's own error has its column
+    parts += [f"{s.name} error: {s.error}" for s in result.scores.values() if s.error and s.name != JUDGE]
     return escape("; ".join(parts))
 
 
 def _judge_cell(result: ScenarioResult) -> str:
     score = result.scores.get(JUDGE)
     if score is None or not score.criteria:
-        return escape(score.error or score.note) if score else ""
+        return escape(f"error: {score.error}" if score.error else score.note) if score else ""
     marks = " · ".join(f"{name} {value:.2f}" for name, value in score.criteria.items())
     return f"{escape(marks)}<br><small>{escape(score.note)}</small>"
 
@@ -138,9 +145,7 @@ def render_html(report: Report, gates: list[GateResult]) -> str:
     )
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>nextbest eval: {escape(report.config)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}td{{padding:2px 8px;vertical-align:top}}
-table{{border-collapse:collapse}}tr.fail{{background:#fdd}}tr.ok{{background:#efe}}
-svg{{max-width:100%;height:auto}}section.chart h2{{margin-bottom:.4em}}</style>
+<style>{_CSS}</style>
 </head><body><h1>nextbest eval ({escape(report.config)}, {m.scenarios} scenarios, repeat {m.repeat})</h1>
 <h2>Gates</h2><table><tr><th>metric</th><th>actual</th><th>minimum</th><th>failing scenarios</th></tr>
 {gate_rows}</table>

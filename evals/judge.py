@@ -197,7 +197,7 @@ class JudgeScorer:
             value=round(sum(criteria.values()) / len(criteria), 4),
             criteria=criteria,
             note=outcome.verdict.rationale,
-            detail=[*low, outcome.verdict.rationale] if low else [],
+            detail=low,
         )
 
 

@@ -116,7 +116,7 @@ async def test_a_low_criterion_fails_the_scenario_with_the_rationale(
     router.post("/chat/completions").mock(return_value=_completion(json.dumps(answer)))
     score = await JudgeScorer(make_judge(tmp_path), pass_threshold=0.5).aevaluate(_run(suite["cart-01"], COPY))
     assert score.passed is False
-    assert score.detail == ["judge no_false_claims 0.10 < 0.5", "Invents a deadline."]
+    assert score.detail == ["judge no_false_claims 0.10 < 0.5"] and score.note == "Invents a deadline."
 
 
 def test_fenced_and_chatty_json_is_tolerated() -> None:
