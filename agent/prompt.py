@@ -15,9 +15,9 @@ from nextbest.contracts import CandidateSet, DecideRequest
 from nextbest.policy import Brand, Playbook
 
 from .model.redact import redact_contact_data
-from .model.tokens import BudgetFit, PromptSection, fit_to_budget
+from .model.tokens import BudgetFit, PromptSection, count_message_tokens, count_tokens, fit_to_budget
 
-__all__ = ["PromptBundle", "build_prompt", "neutralise"]
+__all__ = ["PromptBundle", "PromptTokens", "build_prompt", "neutralise"]
 
 _INSTRUCTION_LIKE = re.compile(
     r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|system)"
@@ -180,3 +180,19 @@ def build_prompt(
     user = "\n\n".join(section.text for section in fit.sections)
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     return PromptBundle(messages, fit)
+
+
+# Large enough that the builder trims nothing, so the whole prompt is measured.
+_UNLIMITED_BUDGET = 1_000_000
+
+
+class PromptTokens:
+    """Measures prompts as the model will get them (nextbest.policy's PromptSizer, used by lint)."""
+
+    def prompt_tokens(self, playbook: Playbook, brand: Brand, request: DecideRequest, candidates: CandidateSet) -> int:
+        return count_message_tokens(
+            build_prompt(playbook, brand, request, candidates, budget=_UNLIMITED_BUDGET).messages
+        )
+
+    def text_tokens(self, text: str) -> int:
+        return count_tokens(text)

@@ -84,7 +84,11 @@ def lint(
     settings = Settings()
     root = path or settings.policy_dir
     err = Console(stderr=True)
-    report = lint_policy_dir(root, world=_load_world(err), token_budget=budget or settings.prompt_token_budget)
+    from agent.prompt import PromptTokens
+
+    report = lint_policy_dir(
+        root, world=_load_world(err), token_budget=budget or settings.prompt_token_budget, sizer=PromptTokens()
+    )
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:

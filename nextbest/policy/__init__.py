@@ -2,7 +2,7 @@
 
 from nextbest.yamlfile import validate_yaml
 
-from ._checks import sample_prompt
+from ._checks import PromptSizer
 from ._lint import lint_policy_dir
 from ._loader import PolicySet, load_playbook, load_policy_set, split_front_matter
 from ._playbook import (
@@ -38,6 +38,7 @@ __all__ = [
     "Playbook",
     "PolicySet",
     "ProductSource",
+    "PromptSizer",
     "ReloadStatus",
     "ReloadingPolicies",
     "SampleMoment",
@@ -50,7 +51,6 @@ __all__ = [
     "load_policy_set",
     "render",
     "sample_moment",
-    "sample_prompt",
     "split_front_matter",
     "template_fields",
     "template_values",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
-from nextbest.contracts import KnownEventType
+from nextbest.contracts import CandidateSet, DecideRequest, KnownEventType
 from nextbest.errors import PolicyError
 from nextbest.world import World
 from nextbest.yamlfile import Location, YamlDocument
@@ -20,8 +20,6 @@ from ._templates import MESSAGE_TEMPLATE_FIELDS, render, template_fields
 CATEGORY_FACTS = frozenset(fact for fact in Fact if "categor" in fact.value)
 # The rules engine cuts a call to action to this many characters.
 CTA_MAX_CHARS = 40
-# Large enough that the prompt builder trims nothing, so lint measures the whole prompt.
-_UNLIMITED_BUDGET = 1_000_000
 
 _EMPTY_BECAUSE = {
     "store": "it needs a nearby store: set candidates.store_radius_km",
@@ -137,25 +135,25 @@ def template_findings(playbook: Playbook, moment: SampleMoment, document: YamlDo
     return findings + _length_warnings(playbook, moment, document)
 
 
-def sample_prompt(playbook: Playbook, brand: Brand, moment: SampleMoment) -> list[dict[str, Any]]:
-    """The chat messages the model would get for `moment`, untrimmed."""
-    # The prompt builder lives in agent/, above this package; importing it at call time keeps
-    # `nextbest.policy` importable by agent/ without a cycle.
-    from agent.prompt import build_prompt
+class PromptSizer(Protocol):
+    """Measures prompts in tokens. The prompt builder lives in agent/, above this package, so the caller
+    (the CLI, a test) hands one in rather than this package importing upward."""
 
-    return build_prompt(playbook, brand, moment.request, moment.candidates, budget=_UNLIMITED_BUDGET).messages
+    def prompt_tokens(self, playbook: Playbook, brand: Brand, request: DecideRequest, candidates: CandidateSet) -> int:
+        """Tokens of the whole, untrimmed prompt for this moment."""
+        ...
+
+    def text_tokens(self, text: str) -> int: ...
 
 
 def prompt_findings(
-    playbook: Playbook, brand: Brand, moment: SampleMoment, budget: int, *, line: int | None
+    playbook: Playbook, brand: Brand, moment: SampleMoment, budget: int, sizer: PromptSizer, *, line: int | None
 ) -> tuple[int, list[Finding]]:
     """Tokens of the sample prompt, and an error at the instructions' first line when it exceeds `budget`."""
-    from agent.model.tokens import count_message_tokens, count_tokens
-
-    tokens = count_message_tokens(sample_prompt(playbook, brand, moment))
+    tokens = sizer.prompt_tokens(playbook, brand, moment.request, moment.candidates)
     if tokens <= budget:
         return tokens, []
-    instructions = count_tokens(playbook.instructions)
+    instructions = sizer.text_tokens(playbook.instructions)
     message = (
         f"the sample prompt is {tokens} tokens, over the budget of {budget} "
         f"(the instructions below take {instructions}); shorten them or raise NEXTBEST_PROMPT_TOKEN_BUDGET"

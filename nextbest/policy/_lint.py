@@ -13,7 +13,7 @@ from nextbest.errors import PolicyError
 from nextbest.world import World
 from nextbest.yamlfile import Location, YamlDocument, parse_yaml, read_policy_text, validate_document
 
-from ._checks import prompt_findings, reference_findings, template_findings
+from ._checks import PromptSizer, prompt_findings, reference_findings, template_findings
 from ._loader import BRAND_FILE, GUARDRAILS_FILE, PLAYBOOK_DIR, PlaybookCheck, check_playbook, load_policy_set
 from ._playbook import Brand
 from ._report import Finding, LintReport
@@ -65,7 +65,7 @@ def _lint_guardrails(root: Path, world: World | None, playbook_ids: set[str], re
 
 
 def _playbook_findings(
-    check: PlaybookCheck, brand: Brand | None, world: World | None, report: LintReport
+    check: PlaybookCheck, brand: Brand | None, world: World | None, report: LintReport, sizer: PromptSizer
 ) -> list[Finding]:
     findings = [Finding.of(error) for error in check.errors]
     if check.document is None:
@@ -75,13 +75,15 @@ def _playbook_findings(
         return findings
     moment = sample_moment(check.playbook, brand, world)
     findings += template_findings(check.playbook, moment, check.document)
-    tokens, over = prompt_findings(check.playbook, brand, moment, report.token_budget, line=check.body_line)
+    tokens, over = prompt_findings(check.playbook, brand, moment, report.token_budget, sizer, line=check.body_line)
     report.tokens[check.playbook.id] = tokens
     return findings + over
 
 
-def lint_policy_dir(root: Path, *, world: World | None, token_budget: int) -> LintReport:
-    """Check a whole policy folder and report every finding; `world=None` skips the world reference checks."""
+def lint_policy_dir(root: Path, *, world: World | None, token_budget: int, sizer: PromptSizer) -> LintReport:
+    """Check a whole policy folder and report every finding; `world=None` skips the world reference checks.
+
+    `sizer` measures each playbook's sample prompt against `token_budget` (agent.prompt.PromptTokens)."""
     report = LintReport(root=str(root), token_budget=token_budget)
     if not root.is_dir():
         report.findings.append(Finding(file=str(root), message="policy folder does not exist"))
@@ -91,7 +93,7 @@ def lint_policy_dir(root: Path, *, world: World | None, token_budget: int) -> Li
     if not paths:
         report.findings.append(Finding(file=str(root / PLAYBOOK_DIR), message="no playbooks found"))
     for path in paths:
-        findings = _playbook_findings(check_playbook(path), brand, world, report)
+        findings = _playbook_findings(check_playbook(path), brand, world, report, sizer)
         report.findings.extend(sorted(findings, key=lambda finding: finding.line or 0))
     _lint_guardrails(root, world, {path.stem for path in paths}, report)
     if report.ok:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.prompt import PromptTokens
 from nextbest.policy import Fact, Finding, LintReport, Severity, lint_policy_dir, load_policy_set
 from nextbest.policy import _checks as checks
 from nextbest.settings import default_policy_dir
@@ -21,7 +22,7 @@ GEO = "playbooks/geo_offer.md"
 
 
 def _lint(root: Path, world: World | None, budget: int = BUDGET) -> LintReport:
-    return lint_policy_dir(root, world=world, token_budget=budget)
+    return lint_policy_dir(root, world=world, token_budget=budget, sizer=PromptTokens())
 
 
 def _only(report: LintReport, severity: Severity = Severity.ERROR) -> Finding:

@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+from agent.prompt import PromptTokens
 from nextbest.policy import lint_policy_dir, load_policy_set
 from nextbest.settings import Settings, default_policy_dir
 from nextbest.world import World
@@ -23,7 +24,9 @@ def test_the_guides_example_playbook_lints_clean(tmp_path: Path, world: World) -
     root = Path(shutil.copytree(default_policy_dir(), tmp_path / "prompts"))
     (root / "playbooks" / "loyalty_welcome_back.md").write_text(_example(), encoding="utf-8")
 
-    report = lint_policy_dir(root, world=world, token_budget=Settings.model_fields["prompt_token_budget"].default)
+    report = lint_policy_dir(
+        root, world=world, token_budget=Settings.model_fields["prompt_token_budget"].default, sizer=PromptTokens()
+    )
 
     assert [finding.text() for finding in report.findings] == []
     assert "loyalty_welcome_back" in report.tokens

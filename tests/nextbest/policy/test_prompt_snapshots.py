@@ -12,7 +12,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from agent.model.tokens import count_message_tokens
-from nextbest.policy import PolicySet, load_policy_set, sample_moment, sample_prompt
+from agent.prompt import build_prompt
+from nextbest.policy import PolicySet, load_policy_set, sample_moment
 from nextbest.settings import default_policy_dir
 
 SHIPPED = load_policy_set(default_policy_dir())
@@ -28,7 +29,8 @@ class MarkdownSnapshot(SingleFileSnapshotExtension):
 def _render(policies: PolicySet, playbook_id: str) -> str:
     playbook = policies.playbook(playbook_id)
     assert playbook is not None
-    messages = sample_prompt(playbook, policies.brand, sample_moment(playbook, policies.brand, None))
+    moment = sample_moment(playbook, policies.brand, None)
+    messages = build_prompt(playbook, policies.brand, moment.request, moment.candidates, budget=1_000_000).messages
     parts = [f"# Prompt of playbook `{playbook_id}` ({count_message_tokens(messages)} tokens)\n"]
     for message in messages:
         parts.append(f"## {message['role']}\n\n{message['content'].rstrip()}\n")
