@@ -1,11 +1,11 @@
-"""An httpx transport that counts model calls and the prompt tokens the server reports: one yardstick for
-nextbest and the ReAct baseline alike."""
+"""A transport that counts model calls and the prompt tokens the server reports: one yardstick for
+nextbest and the ReAct baseline alike. It wraps the transport the service itself would use."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import orjson
 
 __all__ = ["MeteredTransport", "Tally"]
@@ -17,13 +17,13 @@ class Tally:
     prompt_tokens: int = 0
 
 
-class MeteredTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+class MeteredTransport(httpx2.AsyncBaseTransport):
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self.inner = inner
         self.tally = Tally()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self.inner.handle_async_request(request)
         if request.url.path.endswith("/chat/completions"):
             self.tally.calls += 1
             body = await response.aread()
@@ -32,5 +32,8 @@ class MeteredTransport(httpx.AsyncHTTPTransport):
                 self.tally.prompt_tokens += int(usage.get("prompt_tokens") or 0)
             except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
                 pass
-            return httpx.Response(response.status_code, headers=response.headers, content=body, request=request)
+            return httpx2.Response(response.status_code, headers=response.headers, content=body, request=request)
         return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

@@ -8,8 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from agent.model import HttpClient
 from nextbest.bootstrap import Runtime, open_runtime, settle_heap
 from nextbest.clock import FixedClock
 from nextbest.contracts import DecideRequest
@@ -49,7 +48,7 @@ def unique_requests(count: int, prefix: str, *, deadline_ms: int | None = None) 
 async def bench_runtime(
     *,
     model_url: str | None = None,
-    http_client: httpx.AsyncClient | None = None,
+    http_client: HttpClient | None = None,
     output_mode: OutputMode = OutputMode.JSON_SCHEMA,
     deadline_ms: int = 1500,
 ) -> AsyncIterator[Runtime]:

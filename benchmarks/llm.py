@@ -15,8 +15,9 @@ import statistics
 import time
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 
+from agent.model import ShardedTransport, model_http_client
 from nextbest.contracts import DecidedBy, Decision, FallbackReason
 
 from ._meter import MeteredTransport
@@ -44,10 +45,10 @@ class LlmPlan:
     runs: int = 3
 
 
-def _client(limit: int = 100) -> tuple[httpx.AsyncClient, MeteredTransport]:
-    limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
-    transport = MeteredTransport(limits=limits)
-    return httpx.AsyncClient(transport=transport, timeout=60.0), transport
+def _client(limit: int = 100) -> tuple[httpx2.AsyncClient, MeteredTransport]:
+    """The client `open_runtime` would build for `NEXTBEST_MODEL_MAX_CONNECTIONS=limit`, metered."""
+    transport = MeteredTransport(ShardedTransport(limit))
+    return model_http_client(max_connections=limit, timeout_s=60.0, transport=transport), transport
 
 
 async def _ours(url: str, plan: LlmPlan) -> tuple[list[float], list[int], list[int]]:
@@ -192,8 +193,8 @@ async def _flight(url: str, plan: LlmPlan, run: int, pool: int) -> tuple[float, 
 async def run_concurrency(plan: LlmPlan, *, pools: tuple[int, ...] = (1000, 100)) -> list[Result]:
     """Throughput of `in_flight` simultaneous decisions against a `slow_ms` model, and the memory it takes.
 
-    Run once with a pool as wide as the load and once with httpx's default of 100 connections, which
-    is what `open_runtime` builds when it is not handed a client.
+    Run once with a pool as wide as the load (`NEXTBEST_MODEL_MAX_CONNECTIONS`' default, 1000) and once
+    with 100 connections (httpx's default, which `open_runtime` used before that setting existed).
     """
     ideal = plan.in_flight / (plan.slow_ms / 1000)
     results = []

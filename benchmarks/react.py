@@ -10,8 +10,7 @@ import time
 import warnings
 from typing import Any
 
-import httpx
-
+from agent.model import HttpClient
 from agent.pipeline import gather, open_moment
 from agent.prompt import build_prompt
 from nextbest.bootstrap import Runtime
@@ -40,7 +39,7 @@ def _tools(runtime: Runtime) -> list[Any]:
 class ReactBaseline:
     """One ReAct decision: open the moment, gather candidates, prompt, run the agent. No guardrails, no ledger."""
 
-    def __init__(self, runtime: Runtime, base_url: str, http_client: httpx.AsyncClient) -> None:
+    def __init__(self, runtime: Runtime, base_url: str, http_client: HttpClient) -> None:
         from langchain_openai import ChatOpenAI
 
         with warnings.catch_warnings():

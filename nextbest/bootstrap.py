@@ -8,12 +8,10 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Literal
 
-import httpx
-
 from agent.candidates import CandidateTools
 from agent.catalog_view import CatalogView, ProductSearch
 from agent.context import DecisionContext, PolicySource
-from agent.model import ChatModel, ModelConfig, OpenAIChatModel
+from agent.model import ChatModel, HttpClient, ModelConfig, OpenAIChatModel, model_http_client
 from agent.service import Decider
 from agent.toolbox import DecisionToolBox
 from guardrails.ledger import Ledger, open_ledger
@@ -64,7 +62,7 @@ def settle_heap() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, oldest)
 
 
-def build_model(settings: Settings, http_client: httpx.AsyncClient | None = None) -> ChatModel | None:
+def build_model(settings: Settings, http_client: HttpClient | None = None) -> ChatModel | None:
     if not settings.model:
         return None
     config = ModelConfig(
@@ -104,7 +102,7 @@ async def open_runtime(
     model: ChatModel | None = None,
     policies: PolicySource | None = None,
     world: World | None = None,
-    http_client: httpx.AsyncClient | None = None,
+    http_client: HttpClient | None = None,
     search: ProductSearch | Literal["auto"] | None = "auto",
 ) -> Runtime:
     """Open every dependency; `aclose()` releases them. Arguments override settings, for tests and benchmarks."""
@@ -116,7 +114,9 @@ async def open_runtime(
     ledger = await open_ledger(settings, clock=clock)
     stack.push_async_callback(ledger.close)
     if model is None and settings.model:
-        client = http_client or httpx.AsyncClient(timeout=settings.default_deadline_ms / 1000)
+        client = http_client or model_http_client(
+            max_connections=settings.model_max_connections, timeout_s=settings.default_deadline_ms / 1000
+        )
         if http_client is None:
             stack.push_async_callback(client.aclose)
         model = build_model(settings, client)

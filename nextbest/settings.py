@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     model_max_tokens: Annotated[int, Field(gt=0)] = 600
     prompt_token_budget: Annotated[int, Field(gt=200)] = 3000
     repair_turns: Annotated[int, Field(ge=0, le=1)] = 1
+    model_max_connections: Annotated[int, Field(ge=1)] = Field(
+        default=1000, description="Connections to the model server: decisions waiting on the model at once"
+    )
 
     redis_url: str | None = Field(default=None, description="Use Redis for the ledger instead of SQLite")
     reservation_ttl_s: Annotated[int, Field(gt=0)] = 900

@@ -11,6 +11,7 @@ from .interface import (
     choice_schema,
 )
 from .openai_chat import OpenAIChatModel, OutputModeMemory
+from .pool import HttpClient, ShardedTransport, model_http_client
 from .redact import redact_contact_data
 from .tokens import BudgetFit, PromptSection, count_message_tokens, count_tokens, fit_to_budget
 
@@ -18,6 +19,7 @@ __all__ = [
     "SUBMIT_TOOL_NAME",
     "BudgetFit",
     "ChatModel",
+    "HttpClient",
     "ModelConfig",
     "ModelReply",
     "ModelRequest",
@@ -25,11 +27,13 @@ __all__ = [
     "OutputError",
     "OutputModeMemory",
     "PromptSection",
+    "ShardedTransport",
     "ToolCall",
     "choice_schema",
     "count_message_tokens",
     "count_tokens",
     "extract_json_object",
     "fit_to_budget",
+    "model_http_client",
     "redact_contact_data",
 ]

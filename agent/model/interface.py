@@ -6,7 +6,6 @@ so the graph never knows which one it holds.
 
 from __future__ import annotations
 
-import copy
 import functools
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -41,8 +40,10 @@ def _strict_schema(model: type[BaseModel]) -> dict[str, Any]:
 def choice_schema(model: type[BaseModel] = ModelChoice) -> dict[str, Any]:
     """The strict JSON schema of `model` (every key required, no extras), as OpenAI's strict mode wants.
 
-    Built once per model class (it is on every request's path), handed out as a copy callers may change."""
-    return copy.deepcopy(_strict_schema(model))
+    Built once per model class (it is on every request's path), handed out as a copy callers may change:
+    a JSON round trip, several times cheaper than `copy.deepcopy` for this plain-JSON tree."""
+    copied: dict[str, Any] = orjson.loads(orjson.dumps(_strict_schema(model)))
+    return copied
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from nextbest.settings import OutputMode
 from ._modes import AUTO_LADDER, build_arguments, rejects_mode
 from ._parsing import OutputError, parse_message
 from .interface import ModelConfig, ModelReply, ModelRequest
+from .pool import HttpClient
 from .tokens import count_message_tokens, count_tokens
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ __all__ = ["OpenAIChatModel", "OutputModeMemory"]
 # Local servers (Ollama, vLLM, llama.cpp) ignore the bearer token, but the SDK refuses to start without one.
 _LOCAL_SERVER_KEY = "unused"
 _DEFAULT_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+_CHAT_PATH = "/chat/completions"
 
 
 class OutputModeMemory:
@@ -88,17 +90,17 @@ class OpenAIChatModel:
         self,
         config: ModelConfig,
         *,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: HttpClient | None = None,
         mode_memory: OutputModeMemory | None = None,
     ) -> None:
         self._config = config
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(limits=_DEFAULT_LIMITS)
+        self._http: HttpClient = http_client or httpx.AsyncClient(limits=_DEFAULT_LIMITS)
         self._client = openai.AsyncOpenAI(
             api_key=config.api_key or _LOCAL_SERVER_KEY,
             base_url=config.base_url,
             max_retries=0,
-            # The SDK sends through httpx2 but accepts a plain httpx client (openai/_httpx2.py), which is
+            # The SDK sends through httpx2 but also accepts a plain httpx client (openai/_httpx2.py), which is
             # what keeps respx able to intercept it in tests.
             http_client=cast("httpx2.AsyncClient", self._http),
         )
@@ -158,7 +160,15 @@ class OpenAIChatModel:
         try:
             # The SDK's timeout applies per phase (connect, read, ...); asyncio.timeout bounds the whole call.
             async with asyncio.timeout(remaining):
-                completion = await self._client.chat.completions.create(**arguments, timeout=remaining)
+                # `post` sends the arguments as built. `chat.completions.create` would first walk every
+                # message and the output schema through the SDK's TypedDict transform, which leaves plain JSON
+                # unchanged and cost ~1 ms a call (12% of the CPU with 1,000 decisions in flight).
+                completion = await self._client.post(
+                    _CHAT_PATH,
+                    body=arguments,
+                    cast_to=ChatCompletion,
+                    options={"timeout": remaining, "security": {"bearer_auth": True}},
+                )
         except (TimeoutError, openai.APITimeoutError) as error:
             raise ModelError(FallbackReason.MODEL_TIMEOUT, f"no answer within {remaining:.3f}s") from error
         except openai.APIStatusError as error:
@@ -169,7 +179,7 @@ class OpenAIChatModel:
             raise ModelError(FallbackReason.MODEL_ERROR, f"connection failed: {error.__cause__ or error}") from error
         except openai.OpenAIError as error:
             raise ModelError(FallbackReason.MODEL_ERROR, str(error)) from error
-        return arguments, cast(ChatCompletion, completion)
+        return arguments, completion
 
     def _reply(
         self,
