@@ -27,7 +27,9 @@ RuntimeFactory = Callable[[Settings], Awaitable[Runtime]]
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are `async def` though they never await: FastAPI runs a plain `def` dependency in a
+# worker thread, two thread hops per request (17% of the server's time in a profile of /v1/decide).
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -35,7 +37,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def require_key(
+async def require_key(
     runtime: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> None:
     keys = runtime.settings.api_key_set
