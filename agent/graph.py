@@ -58,7 +58,9 @@ async def gather_candidates(state: DecisionState, runtime: Runtime[DecisionConte
     return {"candidates": gather(state["moment"], runtime.context)}
 
 
-def route_after_gather(state: DecisionState) -> Literal["decide_with_model", "fallback"]:
+# The routers are `async def` though they never await: LangGraph runs a plain function in a worker thread,
+# a thread hop for each of the three routes a decision takes.
+async def route_after_gather(state: DecisionState) -> Literal["decide_with_model", "fallback"]:
     return "fallback" if nothing_allowed(state["moment"], state["candidates"]) else "decide_with_model"
 
 
@@ -106,7 +108,7 @@ async def decide_with_model(state: DecisionState, runtime: Runtime[DecisionConte
     }
 
 
-def route_after_model(state: DecisionState) -> Literal["verify", "fallback"]:
+async def route_after_model(state: DecisionState) -> Literal["verify", "fallback"]:
     return "verify" if state.get("proposal") is not None and state.get("fallback_reason") is None else "fallback"
 
 
@@ -124,7 +126,7 @@ async def verify_choice(state: DecisionState, runtime: Runtime[DecisionContext])
     return {"post": post}
 
 
-def route_after_verify(state: DecisionState) -> Literal["emit", "fallback"]:
+async def route_after_verify(state: DecisionState) -> Literal["emit", "fallback"]:
     return "fallback" if state.get("fallback_reason") is not None else "emit"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ GARBAGE = "Sure! I think this customer would love the blue running shoes, maybe 
 _HANG_SECONDS = 3600.0
 _CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
 _MODEL_PATHS = frozenset({"/v1/models", "/models"})
+MODEL_MS_HEADER = "x-fake-model-ms"
 
 
 @dataclass(frozen=True)
@@ -139,13 +141,20 @@ class FakeOpenAIApp:
         if scope["type"] != "http":
             return
         path, method = scope["path"], scope["method"]
+        headers: list[tuple[bytes, bytes]] = []
         if method == "POST" and path in _CHAT_PATHS:
-            status, payload = await self.chat(await _read_body(receive))
+            body = await _read_body(receive)
+            began = time.perf_counter()
+            status, payload = await self.chat(body)
+            # The model's own time as the model saw it: the sleep (which overshoots by up to a timer tick,
+            # ~1 ms on uvloop) and building the answer. Clients subtract it to get their own overhead.
+            elapsed_ms = (time.perf_counter() - began) * 1000
+            headers.append((MODEL_MS_HEADER.encode(), f"{elapsed_ms:.3f}".encode()))
         elif method == "GET" and path in _MODEL_PATHS:
             status, payload = 200, self.models()
         else:
             status, payload = _error(404, f"no route {method} {path}", "not_found")
-        await _respond(send, status, payload)
+        await _respond(send, status, payload, headers)
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -157,8 +166,8 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _respond(send: Send, status: int, payload: dict[str, Any]) -> None:
+async def _respond(send: Send, status: int, payload: dict[str, Any], extra: list[tuple[bytes, bytes]]) -> None:
     body = orjson.dumps(payload)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

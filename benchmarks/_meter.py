@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import httpx2
 import orjson
 
+from ._fake_openai import MODEL_MS_HEADER
+
 __all__ = ["MeteredTransport", "Tally"]
 
 
@@ -15,6 +17,8 @@ __all__ = ["MeteredTransport", "Tally"]
 class Tally:
     calls: int = 0
     prompt_tokens: int = 0
+    model_ms: float = 0.0
+    """What the fake server reports it spent per call (its `x-fake-model-ms`), summed."""
 
 
 class MeteredTransport(httpx2.AsyncBaseTransport):
@@ -26,6 +30,7 @@ class MeteredTransport(httpx2.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         if request.url.path.endswith("/chat/completions"):
             self.tally.calls += 1
+            self.tally.model_ms += float(response.headers.get(MODEL_MS_HEADER, 0.0))
             body = await response.aread()
             try:
                 usage = orjson.loads(body).get("usage") or {}

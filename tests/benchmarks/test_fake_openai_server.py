@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from agent.model import SUBMIT_TOOL_NAME, ModelConfig, ModelRequest, OpenAIChatModel
+from benchmarks._fake_openai import MODEL_MS_HEADER
 from benchmarks.fake_openai_server import FakeOpenAIApp, FakeServerOptions, main, start_fake_server
 from nextbest.contracts import ModelChoice
 from nextbest.settings import OutputMode
@@ -100,6 +101,16 @@ async def test_reject_json_schema_answers_like_llama_cpp(http: Callable[[FakeOpe
     assert rejected.status_code == 500
     assert rejected.json()["error"]["message"] == "Input should be 'text' or 'json_object'"
     assert accepted.status_code == 200
+
+
+async def test_each_answer_says_how_long_the_model_took(
+    http: Callable[[FakeOpenAIApp], httpx.AsyncClient],
+) -> None:
+    slow = http(FakeOpenAIApp(FakeServerOptions(latency_ms=30, jitter_ms=0, seed=7)))
+    answer = await slow.post("/chat/completions", json=_body())
+    assert 30.0 <= float(answer.headers[MODEL_MS_HEADER]) < 1000.0
+    models = await http(_app()).get("/models")
+    assert MODEL_MS_HEADER not in models.headers
 
 
 async def test_no_tools_refuses_tools(http: Callable[[FakeOpenAIApp], httpx.AsyncClient]) -> None:
