@@ -115,6 +115,17 @@ def where_clause(flt: CatalogFilter) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def admits(flt: CatalogFilter, hit: CatalogHit) -> bool:
+    """The filter `where_clause` builds, judged in Python on a hit's metadata: the same five conditions."""
+    return (
+        (hit.in_stock or not flt.in_stock)
+        and (not flt.categories or hit.category in flt.categories)
+        and (flt.min_price is None or hit.price >= flt.min_price)
+        and (flt.max_price is None or hit.price <= flt.max_price)
+        and hit.product_id not in flt.exclude_ids
+    )
+
+
 def similarity(distance: float) -> float:
     """Cosine distance (0..2) to a 0..1 score; opposite directions score 0, not negative."""
     return max(0.0, min(1.0, 1.0 - distance))

@@ -18,7 +18,7 @@ from chromadb.errors import NotFoundError as ChromaNotFoundError
 from nextbest.contracts import Product
 from nextbest.errors import NotFoundError, StoreError
 
-from ._records import document_text, hits_from, metadata, plan_upsert, where_clause
+from ._records import admits, document_text, hits_from, metadata, plan_upsert, where_clause
 from .embeddings import same_vector_space
 from .models import CatalogFilter, CatalogHit, IndexStats
 
@@ -30,6 +30,8 @@ Progress = Callable[[int, int], None]
 _T = TypeVar("_T")
 _PAGE = 1000
 _MAX_K = 100
+OVERFETCH = 4
+MIN_FETCH = 40
 
 
 @contextmanager
@@ -138,13 +140,7 @@ class CatalogIndex:
         if not query.strip():
             return []
         with _store_errors("search"):
-            result = self._collection.query(
-                query_texts=[query],
-                n_results=_check_k(k),
-                where=where_clause(flt),
-                include=["metadatas", "distances"],
-            )
-        return _hits(result)
+            return self._ranked(flt, _check_k(k), query_texts=[query])
 
     def similar(self, product_id: str, flt: CatalogFilter, k: int = 10) -> list[CatalogHit]:
         """The `k` products closest to `product_id` (never itself); NotFoundError if it is not indexed."""
@@ -154,13 +150,24 @@ class CatalogIndex:
                 raise NotFoundError("product", product_id)
             vector: Embedding = np.asarray(held["embeddings"][0], dtype=np.float32)
             exclude = flt.model_copy(update={"exclude_ids": [*flt.exclude_ids, product_id]})
-            result = self._collection.query(
-                query_embeddings=[vector],
-                n_results=_check_k(k),
-                where=where_clause(exclude),
-                include=["metadatas", "distances"],
-            )
-        return _hits(result)
+            return self._ranked(exclude, _check_k(k), query_embeddings=[vector])
+
+    def _ranked(self, flt: CatalogFilter, k: int, **query: Any) -> list[CatalogHit]:
+        """The `k` nearest hits `flt` admits: first among the unfiltered nearest, then by Chroma's filter.
+
+        Chroma's filtered query costs more the more products the filter admits (10k products: `in_stock`
+        alone 21 ms, one category 5.7 ms, no filter 1.3 ms), so the nearest `k × OVERFETCH` are fetched
+        unfiltered and filtered here. Only when fewer than `k` of them pass does Chroma filter itself.
+        """
+        where = where_clause(flt)
+        if where is None:
+            return _hits(self._collection.query(n_results=k, include=["metadatas", "distances"], **query))
+        fetch = max(k * OVERFETCH, MIN_FETCH)
+        nearest = _hits(self._collection.query(n_results=fetch, include=["metadatas", "distances"], **query))
+        admitted = [hit for hit in nearest if admits(flt, hit)]
+        if len(admitted) >= k or len(nearest) < fetch:  # enough, or the whole collection was ranked
+            return admitted[:k]
+        return _hits(self._collection.query(n_results=k, where=where, include=["metadatas", "distances"], **query))
 
     def search_ids(self, query: str, *, k: int, categories: Sequence[str] = ()) -> list[str]:
         """In-stock product ids for `query`, best first (the agent's `ProductSearch` shape)."""
