@@ -168,17 +168,7 @@ def _offers(
         offer = tools.offer_catalog.get(check.offer_id)
         if not check.eligible or offer is None or check.offer_id in permissions.blocked_offer_ids:
             continue
-        eligible.append(
-            OfferCandidate(
-                offer_id=offer.offer_id,
-                title=offer.title,
-                pool=offer.pool,
-                discount_percent=check.discount_percent,
-                max_discount_amount=offer.max_discount_amount,
-                code=offer.code,
-                valid_until=offer.eligibility.valid_until,
-            )
-        )
+        eligible.append(OfferCandidate.of(offer, discount_percent=check.discount_percent))
     return eligible, [check for check in checks if not check.eligible]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime, Field, NonNegativeFloat, NonNegativeInt
 
 from ._common import Channel, Contract, Identifier
-from ._world import OfferCheck, Store
+from ._world import Offer, OfferCheck, Store
 
 
 class ProductCandidate(Contract):
@@ -30,6 +30,19 @@ class OfferCandidate(Contract):
     max_discount_amount: NonNegativeFloat | None = None
     code: str | None = None
     valid_until: AwareDatetime | None = None
+
+    @classmethod
+    def of(cls, offer: Offer, *, discount_percent: float | None = None) -> OfferCandidate:
+        """The candidate view of a catalogue offer; `discount_percent` is the effective one when known."""
+        return cls(
+            offer_id=offer.offer_id,
+            title=offer.title,
+            pool=offer.pool,
+            discount_percent=offer.discount_percent if discount_percent is None else discount_percent,
+            max_discount_amount=offer.max_discount_amount,
+            code=offer.code,
+            valid_until=offer.eligibility.valid_until,
+        )
 
 
 class CandidateSet(Contract):

@@ -122,15 +122,7 @@ def _product_candidate(product: Product, source: str) -> ProductCandidate:
 
 
 def _offer_candidate(offer: Offer) -> OfferCandidate:
-    return OfferCandidate(
-        offer_id=offer.offer_id,
-        title=offer.title,
-        pool=offer.pool,
-        discount_percent=offer.discount_percent,
-        max_discount_amount=offer.max_discount_amount,
-        code=offer.code,
-        valid_until=offer.eligibility.valid_until,
-    )
+    return OfferCandidate.of(offer)
 
 
 def _candidates(playbook: Playbook, stock: _Stock) -> CandidateSet:
