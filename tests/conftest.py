@@ -96,3 +96,61 @@ async def runtime_factory(settings: Any, world: Any) -> AsyncIterator[Callable[.
     yield factory
     for runtime in opened:
         await runtime.aclose()
+
+
+# ---- a real `nextbest serve` subprocess on a free port, for tests that talk HTTP to it ----
+
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from contextlib import AbstractContextManager, contextmanager  # noqa: E402
+
+import httpx  # noqa: E402
+
+ServeProcess = tuple[str, "subprocess.Popen[bytes]"]
+SERVE_DEFAULTS = {"NEXTBEST_HOLDOUT_PERCENT": "0", "NEXTBEST_MODEL": "", "NEXTBEST_REDIS_URL": "",
+                  "NEXTBEST_API_KEYS": "", "NEXTBEST_POLICY_WATCH": "false"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@contextmanager
+def _serve(env: dict[str, str], *, startup_s: float = 60) -> Iterator[ServeProcess]:
+    """Start `nextbest serve` with `env` over the test defaults; yield (base URL, process) once it answers."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nextbest.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        env={**os.environ, **SERVE_DEFAULTS, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_s
+        while not _answers(base):
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else "exited"
+            assert time.monotonic() < deadline, "nextbest serve did not come up"
+            time.sleep(0.1)  # polling for the port to open, not waiting on state
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def serve() -> Callable[..., AbstractContextManager[ServeProcess]]:
+    return _serve

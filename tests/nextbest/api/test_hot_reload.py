@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -67,53 +65,13 @@ class Server:
         raise AssertionError(f"no {what} within {RELOAD_DEADLINE_S} s; /v1/policies: {self.policies()}")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _up(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def server(tmp_path: Path, serve: Any) -> Iterator[Server]:
     policy_dir = Path(shutil.copytree(default_policy_dir(), tmp_path / "prompts"))
-    port = _free_port()
-    env = {
-        **os.environ,
-        "NEXTBEST_DATA_DIR": str(tmp_path / "data"),
-        "NEXTBEST_POLICY_DIR": str(policy_dir),
-        "NEXTBEST_POLICY_WATCH": "true",
-        "NEXTBEST_HOLDOUT_PERCENT": "0",
-        "NEXTBEST_API_KEYS": "",
-        "NEXTBEST_MODEL": "",
-        "NEXTBEST_REDIS_URL": "",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nextbest.cli", "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_S
-        while not _up(base):
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else "exited"
-            assert time.monotonic() < deadline, "nextbest serve did not come up"
-            time.sleep(POLL_S)
+    env = {"NEXTBEST_DATA_DIR": str(tmp_path / "data"), "NEXTBEST_POLICY_DIR": str(policy_dir),
+           "NEXTBEST_POLICY_WATCH": "true"}
+    with serve(env, startup_s=STARTUP_S) as (base, process):
         yield Server(base, policy_dir, process, count(1))
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 def _save_atomically(path: Path, text: str) -> None:
