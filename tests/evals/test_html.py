@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from evals.scenario import SCENARIO_DIR
@@ -58,3 +59,20 @@ def test_shadow_report_scores_agreement(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert len(log.read_text(encoding="utf-8").splitlines()) == 2
     assert "2 pairs: action agreement" in result.output
+
+
+def test_breaking_the_consent_guardrail_in_code_fails_the_run_and_names_the_scenarios(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import guardrails.consent
+
+    scenarios = _subset(tmp_path, {"consent-01", "consent-02", "consent-03", "cart-01"})
+    healthy = CliRunner().invoke(eval_app, ["run", "--out", str(tmp_path / "ok"), "--scenarios", scenarios])
+    assert healthy.exit_code == 0, healthy.output
+    # A regression in code, not in policy: every channel now counts as consented.
+    monkeypatch.setattr(guardrails.consent, "channel_consented", lambda inp, channel: True)
+    broken = CliRunner().invoke(eval_app, ["run", "--out", str(tmp_path / "bad"), "--scenarios", scenarios])
+    assert broken.exit_code == 1
+    failing = broken.output.split("failing:")[-1]
+    assert "consent-0" in failing
+    assert "cart-01" not in failing
