@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.model import HttpClient
-from nextbest.bootstrap import Runtime, open_runtime, settle_heap
+from nextbest.app.bootstrap import Runtime, open_runtime, settle_heap
 from nextbest.clock import FixedClock
 from nextbest.contracts import DecideRequest
 from nextbest.settings import OutputMode, Settings
@@ -54,7 +54,7 @@ async def bench_runtime(
 ) -> AsyncIterator[Runtime]:
     """A runtime on a temp data dir, holdout off, no catalog search, the clock at the examples' time.
 
-    The heap is settled as `nextbest.api.asgi` does when it serves: the benchmark process stands in for it.
+    The heap is settled as `nextbest.app.api.asgi` does when it serves: the benchmark process stands in for it.
     """
     with tempfile.TemporaryDirectory(prefix="nextbest-bench-") as data_dir:
         model: dict[str, Any] = {}

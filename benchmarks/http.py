@@ -28,7 +28,7 @@ from .results import Result
 __all__ = ["HttpPlan", "run_http"]
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-NEXTBEST_APP = "nextbest.api.asgi:app"
+NEXTBEST_APP = "nextbest.app.api.asgi:app"
 BARE_APP = "benchmarks._bare_app:app"
 P99_TARGET_MS = 10.0
 PLACEHOLDER = "__EVENT_ID__"  # what benchmarks._loadgen replaces with a unique id per request

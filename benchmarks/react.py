@@ -13,7 +13,7 @@ from typing import Any
 from agent.model import HttpClient
 from agent.pipeline import gather, open_moment
 from agent.prompt import build_prompt
-from nextbest.bootstrap import Runtime
+from nextbest.app.bootstrap import Runtime
 from nextbest.contracts import DecideRequest, ModelChoice
 from tools.inventory import InventoryQuery, InventoryTool
 

@@ -13,7 +13,7 @@ import httpx
 from pydantic import BaseModel
 
 from agent.testing import ScriptedModel, choose_first_candidate
-from nextbest.bootstrap import open_runtime
+from nextbest.app.bootstrap import open_runtime
 from nextbest.clock import FixedClock
 from nextbest.contracts import ActionKind, DecideRequest, Decision
 from nextbest.settings import Settings, default_policy_dir

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import AliasChoices, BaseModel, Field, ValidationError
 
 from agent.testing import ScriptedModel, choose_first_candidate
-from nextbest.bootstrap import open_runtime
+from nextbest.app.bootstrap import open_runtime
 from nextbest.clock import FixedClock
 from nextbest.contracts import Decision
 from nextbest.settings import Settings

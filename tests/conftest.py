@@ -83,7 +83,7 @@ def settings(tmp_path: Path) -> Any:
 @pytest.fixture
 async def runtime_factory(settings: Any, world: Any) -> AsyncIterator[Callable[..., Any]]:
     """Open runtimes on the test's data dir (rules only unless a model is given); all are closed after."""
-    from nextbest.bootstrap import open_runtime
+    from nextbest.app.bootstrap import open_runtime
 
     opened: list[Any] = []
 
@@ -133,7 +133,7 @@ def _serve(env: dict[str, str], *, startup_s: float = 60) -> Iterator[ServeProce
     """Start `nextbest serve` with `env` over the test defaults; yield (base URL, process) once it answers."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "nextbest.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "nextbest.app.cli", "serve", "--port", str(port), "--log-level", "warning"],
         env={**os.environ, **SERVE_DEFAULTS, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"

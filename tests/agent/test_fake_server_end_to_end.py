@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from benchmarks.fake_openai_server import start_fake_server
-from nextbest.api import create_app
-from nextbest.bootstrap import open_runtime
+from nextbest.app.api import create_app
+from nextbest.app.bootstrap import open_runtime
 from nextbest.clock import FixedClock
 from nextbest.contracts import Decision
 from nextbest.settings import Settings

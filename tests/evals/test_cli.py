@@ -14,7 +14,7 @@ import respx
 from typer.testing import CliRunner
 
 from agent.shadow import ShadowLog
-from nextbest.cli._eval import eval_app
+from nextbest.app.cli._eval import eval_app
 from nextbest.contracts import ActionKind, Channel, DecidedBy, Decision
 
 JUDGE_URL = "http://judge.test/v1"

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evals.scenario import SCENARIO_DIR
-from nextbest.cli._eval import eval_app
+from nextbest.app.cli._eval import eval_app
 
 
 def _subset(tmp_path: Path, ids: set[str]) -> str:

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evals.scenario import Scenario
-from nextbest.cli._eval import eval_app
+from nextbest.app.cli._eval import eval_app
 
 # Global opt-out, an event with no playbook, an in-app cross-sell, on-site content, and one deferred email.
 REMOTE = {"consent-optout", "unknown-email_open", "xsell-01", "return-01", "quiet-01"}

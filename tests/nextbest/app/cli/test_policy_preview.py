@@ -11,12 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from evals.scenario import SCENARIO_DIR
-from nextbest.cli._policy import policy_app
+from nextbest.app.cli._policy import policy_app
 from nextbest.policy import load_policy_set
 from nextbest.settings import default_policy_dir
 
 SHIPPED = default_policy_dir()
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "cart_abandonment.json"
+EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "cart_abandonment.json"
 FEW = {"cart-04", "xsell-01"}
 
 

@@ -54,7 +54,7 @@ def settle_heap() -> None:
     full collection would scan again: profiled at 1.6 s of GC in 6 s of serving, and a third of the CPU
     with 1,000 decisions in flight. `gc.freeze()` moves them out of the collector's view, and a larger
     young generation lets a request's short-lived objects die before they are promoted. Process-wide, so
-    only entry points that own the process call it (`nextbest.api.asgi`, the benchmarks).
+    only entry points that own the process call it (`nextbest.app.api.asgi`, the benchmarks).
     """
     gc.collect()
     gc.freeze()

@@ -45,7 +45,7 @@ def serve(
         _fail(f"invalid settings: {exc}")
     # "auto" picks uvloop and httptools when they are installed (uvicorn[standard]), else asyncio and h11.
     uvicorn.run(
-        "nextbest.api.asgi:app",
+        "nextbest.app.api.asgi:app",
         host=host,
         port=port,
         workers=workers,
@@ -64,7 +64,7 @@ def _read_request(source: str) -> DecideRequest:
 @app.command()
 def decide(source: Annotated[str, typer.Argument(help="A request JSON file, or - for stdin")]) -> None:
     """Print the decision for one request."""
-    from nextbest.bootstrap import open_runtime
+    from nextbest.app.bootstrap import open_runtime
 
     try:
         request = _read_request(source)

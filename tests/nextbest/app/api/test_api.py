@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from nextbest.api import create_app
-from nextbest.bootstrap import open_runtime
+from nextbest.app.api import create_app
+from nextbest.app.bootstrap import open_runtime
 from nextbest.clock import FixedClock
 from nextbest.contracts import Decision
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 
 
 def test_serve_answers_decisions_over_http(tmp_path: Path, serve: Any) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from nextbest.bootstrap import GC_YOUNG_THRESHOLD
+from nextbest.app.bootstrap import GC_YOUNG_THRESHOLD
 
 CHILD = """
 import gc
-from nextbest.bootstrap import settle_heap
+from nextbest.app.bootstrap import settle_heap
 before = gc.get_threshold()
 assert gc.get_freeze_count() == 0
 settle_heap()

@@ -19,7 +19,7 @@ import pytest
 from nextbest.policy import load_policy_set
 from nextbest.settings import default_policy_dir
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "cart_abandonment.json"
+EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "cart_abandonment.json"
 STARTUP_S = 60
 RELOAD_DEADLINE_S = 15
 POLL_S = 0.05

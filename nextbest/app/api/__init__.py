@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from nextbest.bootstrap import Runtime, open_runtime, settle_heap
+from nextbest.app.bootstrap import Runtime, open_runtime, settle_heap
 from nextbest.contracts import DecideRequest, Decision, FeedbackRequest, FeedbackResponse
 from nextbest.settings import Settings
 

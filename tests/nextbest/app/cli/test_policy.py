@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nextbest.cli._policy import policy_app
+from nextbest.app.cli._policy import policy_app
 from nextbest.policy import load_policy_set
 from nextbest.settings import default_policy_dir
 

@@ -14,7 +14,7 @@ from nextbest.clock import FixedClock
 from nextbest.contracts import DecideRequest, Decision
 from nextbest.settings import Settings
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"
 
 # The order tells a story: a session that follows intent, and an order followed by a follow-up.
 DEMO_SEQUENCE = [
@@ -40,7 +40,7 @@ def load_examples(folder: Path) -> list[tuple[str, DecideRequest]]:
 
 
 async def decide_examples(examples: list[tuple[str, DecideRequest]], settings: Settings) -> list[Decision]:
-    from nextbest.bootstrap import open_runtime
+    from nextbest.app.bootstrap import open_runtime
 
     clock = FixedClock(examples[0][1].event.occurred_at)
     runtime = await open_runtime(settings, clock=clock)

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from nextbest.api import create_app
-from nextbest.bootstrap import open_runtime
+from nextbest.app.api import create_app
+from nextbest.app.bootstrap import open_runtime
 from nextbest.clock import FixedClock
 from nextbest.settings import Settings, default_policy_dir
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 NEW_YORK = ZoneInfo("America/New_York")
 DAYTIME = datetime(2026, 11, 28, 11, 5, tzinfo=NEW_YORK)
 REDIS_URL = "redis://127.0.0.1:6379/0"

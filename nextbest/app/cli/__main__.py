@@ -1,0 +1,3 @@
+from nextbest.app.cli import main
+
+main()

@@ -1,3 +1,0 @@
-from nextbest.cli import main
-
-main()
