@@ -1,25 +1,33 @@
-"""The decision service: idempotency, the model graph or the rules fast path, and the deadline."""
+"""The decision service: idempotency, the deadline, and which road through the steps a request takes.
+
+Every request runs the same steps (`agent.steps.STEPS`): through LangGraph when the model is asked, walked
+directly when it is not (no model configured, or the served answer in shadow mode). Whatever happens, a
+valid decision comes back within the request's deadline: if the run is cut off, the rules answer it had
+already prepared is committed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
-from nextbest.contracts import DecideRequest, Decision, FallbackReason
+from nextbest.contracts import DecidedBy, DecideRequest, Decision, FallbackReason
 from nextbest.settings import ServiceMode
 
 from .context import DecisionContext
-from .graph import build_graph
-from .pipeline import decide_with_rules
+from .emit import emit_decision
+from .graph import build_graph, run_steps
+from .moment import Deadline
 from .shadow import ShadowLog
+from .steps import DecisionState, Ready, gather, open_moment, rules_proposal
 
 __all__ = ["Decider"]
 
 log = logging.getLogger(__name__)
 
-DEADLINE_SLACK_S = 0.02
+BACKSTOP_SLACK_S = 0.02
+"""The graph handles its own model timeout; this backstop only catches a run stuck elsewhere."""
 
 
 class Decider:
@@ -31,36 +39,59 @@ class Decider:
         self._shadow_tasks: set[asyncio.Task[None]] = set()
         self.shadow_log = ShadowLog(ctx.settings.data_dir / "shadow" / "decisions.jsonl")
 
-    @property
-    def graph(self) -> Any:
-        return self._graph
-
     async def decide(self, request: DecideRequest) -> Decision:
-        started = time.monotonic()
+        deadline = Deadline.start(request.deadline_ms or self.ctx.settings.default_deadline_ms)
         if not request.dry_run:
             existing = await self.ctx.ledger.find_by_event(request.event.event_id)
             if existing is not None:
                 return existing
         if self.ctx.model is None:
-            return await decide_with_rules(request, self.ctx, FallbackReason.NO_MODEL_CONFIGURED, started=started)
+            return await self._direct(request, deadline, FallbackReason.NO_MODEL_CONFIGURED)
         if self.ctx.settings.mode is ServiceMode.SHADOW:
-            served = await decide_with_rules(request, self.ctx, FallbackReason.SHADOW_MODE, started=started)
+            served = await self._direct(request, deadline, FallbackReason.SHADOW_MODE)
             self._shadow(request, served)
             return served
-        return await self._with_model(request, started)
+        return await self._with_model(request, deadline)
 
-    async def _with_model(self, request: DecideRequest, started: float) -> Decision:
-        deadline_s = (request.deadline_ms or self.ctx.settings.default_deadline_ms) / 1000
+    async def _direct(self, request: DecideRequest, deadline: Deadline, reason: FallbackReason) -> Decision:
+        state = await run_steps(_start(request, deadline, ask_model=False, reason=reason), self.ctx)
+        return state["decision"]
+
+    async def _with_model(self, request: DecideRequest, deadline: Deadline) -> Decision:
+        state = _start(request, deadline, ask_model=True)
         try:
-            state = await asyncio.wait_for(
-                self._graph.ainvoke({"request": request, "started": started}, context=self.ctx),
-                timeout=max(deadline_s - (time.monotonic() - started) + DEADLINE_SLACK_S, 0.001),
+            result = await asyncio.wait_for(
+                self._graph.ainvoke(state, context=self.ctx),
+                timeout=max(deadline.remaining() + BACKSTOP_SLACK_S, 0.001),
             )
+            decision: Decision = result["decision"]
         except TimeoutError:
-            log.warning("decision %s hit its %.0f ms deadline", request.event.event_id, deadline_s * 1000)
-            return await decide_with_rules(request, self.ctx, FallbackReason.DEADLINE_EXCEEDED, started=started)
-        decision: Decision = state["decision"]
+            decision = await self._cut_off(request, state["ready"], deadline)
+        if decision.fallback_reason in (FallbackReason.MODEL_TIMEOUT, FallbackReason.DEADLINE_EXCEEDED):
+            log.warning(
+                "decision %s: %s after %.0f ms (deadline %.0f ms)",
+                request.event.event_id,
+                decision.fallback_reason.value,
+                deadline.elapsed_ms(),
+                deadline.total_s * 1000,
+            )
         return decision
+
+    async def _cut_off(self, request: DecideRequest, ready: Ready, deadline: Deadline) -> Decision:
+        """The run was stopped at the deadline: commit the rules answer it had prepared (or prepare one)."""
+        reason = FallbackReason.MODEL_TIMEOUT if ready.asking_model else FallbackReason.DEADLINE_EXCEEDED
+        moment = ready.moment or await open_moment(request, self.ctx, deadline)
+        candidates = ready.candidates if ready.moment is not None and ready.candidates is not None else None
+        candidates = candidates or gather(moment, self.ctx)
+        proposal = ready.proposal if ready.candidates is candidates and ready.proposal else None
+        return await emit_decision(
+            moment,
+            candidates,
+            proposal or rules_proposal(moment, candidates),
+            self.ctx,
+            decided_by=DecidedBy.RULES,
+            reason=reason,
+        )
 
     def _shadow(self, request: DecideRequest, served: Decision) -> None:
         """Let the model decide in the background, recording only; the caller already has the rules answer."""
@@ -68,7 +99,8 @@ class Decider:
 
         async def run() -> None:
             try:
-                decision = await self._with_model(shadow_request, time.monotonic())
+                deadline = Deadline.start(request.deadline_ms or self.ctx.settings.default_deadline_ms)
+                decision = await self._with_model(shadow_request, deadline)
                 await self.shadow_log.record(served, decision)
             except Exception:  # a shadow failure must never reach the caller
                 log.exception("shadow decision failed for %s", request.event.event_id)
@@ -81,3 +113,12 @@ class Decider:
         """Wait for background shadow decisions, e.g. before shutdown or in tests."""
         if self._shadow_tasks:
             await asyncio.gather(*self._shadow_tasks, return_exceptions=True)
+
+
+def _start(
+    request: DecideRequest, deadline: Deadline, *, ask_model: bool, reason: FallbackReason | None = None
+) -> DecisionState:
+    state: DecisionState = {"request": request, "deadline": deadline, "ask_model": ask_model, "ready": Ready()}
+    if reason is not None:
+        state["fallback_reason"] = reason
+    return state

@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 
 from agent import rules
-from agent.pipeline import gather, open_moment
+from agent.moment import Deadline
+from agent.steps import gather, open_moment
 from nextbest.contracts import Decision
 
 from ._runtime import bench_runtime, unique_requests
@@ -58,7 +59,7 @@ async def run_inprocess(plan: InProcessPlan) -> list[Result]:
                 decision.model_dump_json()
                 floor_us.append(_us(time.perf_counter() - start))
         for request in unique_requests(9, "engine"):
-            moment = await open_moment(request, ctx)
+            moment = await open_moment(request, ctx, Deadline.start(1500))
             if moment.playbook is None:
                 continue
             candidates = gather(moment, ctx)

@@ -6,13 +6,13 @@ ReAct loop; the fake never asks for a tool, so two calls is the least ReAct can 
 
 from __future__ import annotations
 
-import time
 import warnings
 from typing import Any
 
 from agent.model import HttpClient
-from agent.pipeline import gather, open_moment
+from agent.moment import Deadline
 from agent.prompt import build_prompt
+from agent.steps import gather, open_moment
 from nextbest.app.bootstrap import Runtime
 from nextbest.contracts import DecideRequest, ModelChoice
 from tools.inventory import InventoryQuery, InventoryTool
@@ -61,7 +61,7 @@ class ReactBaseline:
 
     async def decide(self, request: DecideRequest) -> ModelChoice | None:
         ctx = self._runtime.decider.ctx
-        moment = await open_moment(request, ctx, started=time.monotonic())
+        moment = await open_moment(request, ctx, Deadline.start(request.deadline_ms or 1500))
         if moment.playbook is None:
             return None
         candidates = gather(moment, ctx)

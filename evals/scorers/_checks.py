@@ -23,7 +23,7 @@ _PROMOTIONAL = OUTBOUND_CHANNELS | {Channel.ADS}
 
 
 @dataclass(frozen=True)
-class Moment:
+class Judged:
     """One final decision with everything the checks read. `holdout_percent` None: trust the decision's flag."""
 
     decision: Decision
@@ -54,7 +54,7 @@ class Moment:
         return not self.decision.transactional
 
 
-Check = Callable[[Moment], list[str]]
+Check = Callable[[Judged], list[str]]
 
 
 def _clock(text: str) -> time:
@@ -62,14 +62,14 @@ def _clock(text: str) -> time:
     return time(int(hour), int(minute))
 
 
-def caller(m: Moment) -> list[str]:
+def caller(m: Judged) -> list[str]:
     allowed = m.request.channels
     if m.decision.channel is None or allowed is None or m.decision.channel in allowed:
         return []
     return [f"channel {m.decision.channel.value} not among the caller's {[c.value for c in allowed]}"]
 
 
-def consent(m: Moment) -> list[str]:
+def consent(m: Judged) -> list[str]:
     profile, channel = m.request.profile, m.decision.channel
     if profile is not None and profile.consent.global_opt_out:
         return [
@@ -83,7 +83,7 @@ def consent(m: Moment) -> list[str]:
     return []
 
 
-def quiet_hours(m: Moment) -> list[str]:
+def quiet_hours(m: Judged) -> list[str]:
     rule = m.rule("quiet_hours")
     if not rule.get("enabled", True) or m.decision.channel not in OUTBOUND_CHANNELS:
         return []
@@ -96,14 +96,14 @@ def quiet_hours(m: Moment) -> list[str]:
     return [f"quiet hours: {m.decision.channel} at {local:%H:%M} local"] if inside else []
 
 
-def expiry(m: Moment) -> list[str]:
+def expiry(m: Judged) -> list[str]:
     expires = m.decision.expires_at
     if expires is not None and m.at >= expires:
         return [f"sent at {m.at.isoformat()}, after it expires at {expires.isoformat()}"]
     return []
 
 
-def offer_limits(m: Moment) -> list[str]:
+def offer_limits(m: Judged) -> list[str]:
     pick = m.decision.offer
     if pick is None:
         return []
@@ -133,7 +133,7 @@ def offer_limits(m: Moment) -> list[str]:
     return found
 
 
-def stock(m: Moment) -> list[str]:
+def stock(m: Judged) -> list[str]:
     if not m.rule("business").get("block_out_of_stock", True):
         return []
     found = []
@@ -148,7 +148,7 @@ def _in_holdout(subject: str, percent: float, salt: str) -> bool:
     return bucket < round(percent * 100)
 
 
-def holdout(m: Moment) -> list[str]:
+def holdout(m: Judged) -> list[str]:
     if m.decision.holdout:
         return ["holdout customer got an action"]
     event = m.request.event
@@ -165,7 +165,7 @@ def _promotes(decision: Decision) -> bool:
     return decision.offer is not None or decision.action is ActionKind.OFFER or decision.channel in _PROMOTIONAL
 
 
-def support_ticket(m: Moment) -> list[str]:
+def support_ticket(m: Judged) -> list[str]:
     profile = m.request.profile
     ticket = profile is not None and profile.open_support_tickets > 0
     if ticket and m.rule("restraint").get("no_promotions_with_open_ticket", True) and m.marketing:
@@ -173,14 +173,14 @@ def support_ticket(m: Moment) -> list[str]:
     return []
 
 
-def min_score(m: Moment) -> list[str]:
+def min_score(m: Judged) -> list[str]:
     floor = float(m.rule("restraint").get("min_score", 0.35))
     if m.marketing and m.decision.score < floor:
         return [f"score {m.decision.score:.2f} below min_score {floor:.2f}"]
     return []
 
 
-def fatigue(m: Moment) -> list[str]:
+def fatigue(m: Judged) -> list[str]:
     limit = int(m.rule("restraint").get("fatigue_ignored_in_a_row", 3))
     if not limit or not m.marketing or m.decision.channel not in OUTBOUND_CHANNELS:
         return []
@@ -188,7 +188,7 @@ def fatigue(m: Moment) -> list[str]:
     return [f"fatigue: {streak} messages ignored in a row, yet {m.decision.channel.value}"] if streak >= limit else []
 
 
-def _converted(m: Moment) -> bool:
+def _converted(m: Judged) -> bool:
     profile = m.request.profile
     return (
         m.request.event.type == "purchase"
@@ -197,7 +197,7 @@ def _converted(m: Moment) -> bool:
     )
 
 
-def converted(m: Moment) -> list[str]:
+def converted(m: Judged) -> list[str]:
     rule = m.rule("cooldowns").get("converted") or {}
     if not _converted(m):
         return []
@@ -210,7 +210,7 @@ def converted(m: Moment) -> list[str]:
     return found
 
 
-def cart_bought(m: Moment) -> list[str]:
+def cart_bought(m: Judged) -> list[str]:
     rule = m.rule("cooldowns").get("cart") or {}
     if m.decision.use_case not in rule.get("use_cases", ["cart_abandonment"]):
         return []
@@ -229,7 +229,7 @@ def cart_bought(m: Moment) -> list[str]:
     return [f"cart recovery for items already bought: {sorted(items)}"] if items and items <= bought else []
 
 
-def caps(m: Moment) -> list[str]:
+def caps(m: Judged) -> list[str]:
     channel = m.decision.channel
     if not m.marketing or channel is None or not (channel in OUTBOUND_CHANNELS or m.decision.offer):
         return []

@@ -21,7 +21,7 @@ from nextbest.contracts import ActionKind, DecideRequest, Decision
 from nextbest.world import World
 
 from ._base import PriorContact, RunRecord, Score
-from ._checks import CHECKS, Moment
+from ._checks import CHECKS, Judged
 
 __all__ = ["GuardrailCompliance", "PolicyChecker"]
 
@@ -62,7 +62,7 @@ class PolicyChecker:
         """Every rule the decision breaks; empty when it complies. Doing nothing always complies."""
         if decision.action is ActionKind.NONE:
             return []
-        moment = Moment(
+        moment = Judged(
             decision=decision,
             request=request,
             history=history,

@@ -1,0 +1,201 @@
+"""The last step: verify the final proposal, assemble the public Decision, and commit it to the ledger.
+
+Assembling uses only what the candidates hold. Committing reserves contact capacity atomically: if another
+decision for the same customer took the last unit of a cap between our check and our commit, the ledger
+refuses the reservation and this decision is downgraded to `none`, with a verdict naming the cap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from guardrails import PostCheck, check_after, reservation_for
+from guardrails.ledger import CommitStatus
+from nextbest.contracts import (
+    ActionKind,
+    ActionProposal,
+    CandidateSet,
+    DecidedBy,
+    Decision,
+    FallbackReason,
+    GuardrailStage,
+    GuardrailVerdict,
+    OfferPick,
+    ProductPick,
+    VerdictOutcome,
+)
+from nextbest.errors import StoreError
+
+from .context import DecisionContext
+from .moment import Moment
+
+__all__ = ["decision_id_for", "emit_decision", "verify"]
+
+
+def decision_id_for(event_id: str) -> str:
+    """Deterministic, so a retried event maps to the same id even before the ledger answers."""
+    return "dec_" + hashlib.sha256(event_id.encode()).hexdigest()[:24]
+
+
+def verify(proposal: ActionProposal, moment: Moment, ctx: DecisionContext) -> PostCheck:
+    """The post-decision guardrails on one proposal (the model's or the rules')."""
+    began = time.monotonic()
+    post = check_after(
+        proposal,
+        moment.guard,
+        stock=lambda product_id, size: ctx.tools.inventory.available(product_id, size=size),
+        offers=ctx.tools.offer_catalog,
+    )
+    moment.lap("verify", began)
+    return post
+
+
+def _products(proposal: ActionProposal, candidates: CandidateSet) -> list[ProductPick]:
+    picks: list[ProductPick] = []
+    for item in proposal.products:
+        candidate = candidates.product(item.product_id)
+        if candidate is None:  # validation already rejects these; never let one through
+            continue
+        picks.append(
+            ProductPick(
+                product_id=candidate.product_id,
+                title=candidate.title,
+                category=candidate.category,
+                price=candidate.price,
+                size=item.size,
+                store_id=item.store_id or candidate.store_id,
+                reason=item.reason,
+            )
+        )
+    return picks
+
+
+def _offer(proposal: ActionProposal, candidates: CandidateSet) -> OfferPick | None:
+    offer = candidates.offer(proposal.offer_id) if proposal.offer_id else None
+    if offer is None:
+        return None
+    return OfferPick(
+        offer_id=offer.offer_id,
+        title=offer.title,
+        discount_percent=offer.discount_percent,
+        code=offer.code,
+        valid_until=offer.valid_until,
+    )
+
+
+def assemble_decision(
+    moment: Moment,
+    candidates: CandidateSet,
+    proposal: ActionProposal,
+    verdicts: list[GuardrailVerdict],
+    *,
+    decided_by: DecidedBy,
+    reason: FallbackReason | None,
+    decision_id: str,
+) -> Decision:
+    request = moment.request
+    shown = proposal
+    has_action = shown.action is not ActionKind.NONE
+    return Decision(
+        decision_id=decision_id,
+        event_id=request.event.event_id,
+        user_id=request.event.user_id,
+        action=shown.action,
+        use_case=shown.use_case or (moment.playbook.id if moment.playbook else None),
+        channel=shown.channel if has_action else None,
+        placement=shown.placement if has_action else None,
+        products=_products(shown, candidates) if has_action else [],
+        offer=_offer(shown, candidates) if has_action else None,
+        message=shown.message if has_action else None,
+        transactional=shown.transactional and has_action,
+        send_at=shown.send_at if has_action else None,
+        expires_at=shown.expires_at if has_action else None,
+        score=shown.score if has_action else 0.0,
+        reasons=shown.reasons,
+        guardrails=verdicts,
+        decided_by=decided_by,
+        fallback_reason=reason if decided_by is DecidedBy.RULES else None,
+        policy_version=moment.policies.version,
+        holdout=moment.guard.holdout,
+        dry_run=request.dry_run,
+        decided_at=moment.now,
+        latency_ms=moment.deadline.elapsed_ms(),
+        trace=moment.trace,
+    )
+
+
+def request_fingerprint(moment: Moment) -> str:
+    return hashlib.sha256(moment.request.model_dump_json().encode()).hexdigest()[:32]
+
+
+def _downgraded(decision: Decision, cap: str) -> Decision:
+    verdict = GuardrailVerdict(
+        name="frequency_cap",
+        verdict=VerdictOutcome.BLOCK,
+        stage=GuardrailStage.POST,
+        detail=f"{cap}: the last unit was reserved concurrently by another decision",
+    )
+    return decision.model_copy(
+        update={
+            "action": ActionKind.NONE,
+            "channel": None,
+            "placement": None,
+            "products": [],
+            "offer": None,
+            "message": None,
+            "send_at": None,
+            "expires_at": None,
+            "score": 0.0,
+            "transactional": False,
+            "reasons": [*decision.reasons, f"held back: {cap} reached at commit time"],
+            "guardrails": [*decision.guardrails, verdict],
+        }
+    )
+
+
+async def commit_decision(
+    moment: Moment, decision: Decision, ctx: DecisionContext, *, would_have: ActionProposal | None
+) -> Decision:
+    if moment.request.dry_run:
+        return decision
+    subject = moment.request.event.subject_id
+    fingerprint = request_fingerprint(moment)
+    offers = ctx.tools.offer_catalog
+    reservation = reservation_for(decision, moment.guard, offers=offers)
+    result = await ctx.ledger.commit(
+        decision, subject_id=subject, request_fingerprint=fingerprint, reservation=reservation, would_have=would_have
+    )
+    if result.status is CommitStatus.CAP_EXCEEDED:
+        downgraded = _downgraded(decision, result.cap or "frequency cap")
+        result = await ctx.ledger.commit(downgraded, subject_id=subject, request_fingerprint=fingerprint)
+    if result.decision is None:  # only a cap breach stores nothing, and a `none` decision has no caps
+        raise StoreError(f"the ledger stored nothing for event {decision.event_id}")
+    return result.decision
+
+
+async def emit_decision(
+    moment: Moment,
+    candidates: CandidateSet,
+    proposal: ActionProposal,
+    ctx: DecisionContext,
+    *,
+    decided_by: DecidedBy,
+    reason: FallbackReason | None,
+    extra_verdicts: list[GuardrailVerdict] | None = None,
+    post: PostCheck | None = None,
+) -> Decision:
+    """Verify (unless `post` already judged this proposal), assemble and commit; the ledger's atomic cap
+    check may still downgrade the action."""
+    post = post if post is not None else verify(proposal, moment, ctx)
+    verdicts = [*moment.pre.verdicts, *(extra_verdicts or []), *post.verdicts]
+    decision = assemble_decision(
+        moment,
+        candidates,
+        post.proposal,
+        verdicts,
+        decided_by=decided_by,
+        reason=reason,
+        decision_id=decision_id_for(moment.request.event.event_id),
+    )
+    return await commit_decision(moment, decision, ctx, would_have=post.would_have)

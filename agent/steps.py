@@ -1,0 +1,326 @@
+"""The decision's steps and the roads between them: the one list that both the LangGraph graph and the
+direct (no-model) runner are generated from.
+
+    load_context → gather_candidates ─┬─► call_model ─┬─► verify ─┬─► emit
+                                      │               │           │
+                                      └───────────────┴─► rules ◄─┘ ─► emit
+
+`gather_candidates` also computes the rules answer, so it is ready whenever the model fails, is slow or is
+not asked (no model configured, shadow mode, nothing allowed). Every step is a plain async function of the
+state and the typed context; a router only reads the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from guardrails import GuardrailInput, PostCheck, check_before
+from guardrails.holdout import in_holdout
+from nextbest.contracts import (
+    ActionKind,
+    ActionProposal,
+    CandidateSet,
+    DecidedBy,
+    DecideRequest,
+    Decision,
+    FallbackReason,
+    GuardrailVerdict,
+)
+
+from . import rules
+from .candidates import ChannelPermissions, gather_candidates
+from .context import DecisionContext
+from .emit import emit_decision, verify
+from .facts import compute_facts
+from .llm import LlmOutcome, ask_model
+from .moment import Deadline, Moment
+
+__all__ = ["END", "STEPS", "DecisionState", "Ready", "Step", "open_moment", "rules_proposal"]
+
+END = "__end__"
+STORE_RADIUS_KM = 25.0
+
+
+@dataclass
+class Ready:
+    """What the caller can still use if the run is cut off: the moment, its candidates, the rules answer,
+    and whether the model was being asked at the time."""
+
+    moment: Moment | None = None
+    candidates: CandidateSet | None = None
+    proposal: ActionProposal | None = None
+    asking_model: bool = False
+
+
+class DecisionState(TypedDict, total=False):
+    request: DecideRequest
+    deadline: Deadline
+    ask_model: bool
+    ready: Ready
+    moment: Moment
+    candidates: CandidateSet
+    proposal: ActionProposal
+    decided_by: DecidedBy
+    fallback_reason: FallbackReason | None
+    extra_verdicts: list[GuardrailVerdict]
+    post: PostCheck | None
+    decision: Decision
+
+
+Update = dict[str, Any]
+Node = Callable[[DecisionState, DecisionContext], Awaitable[Update]]
+Router = Callable[[DecisionState], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node: what it does, and where the request goes next (a fixed step, or a router and its roads)."""
+
+    name: str
+    run: Node
+    then: str | Router
+    roads: tuple[str, ...] = ()
+
+
+async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: Deadline) -> Moment:
+    began = time.monotonic()
+    now = ctx.clock.now()
+    policies = ctx.policies.current()
+    subject = request.event.subject_id
+    lookback = policies.guardrails.history_lookback()
+    history = await ctx.ledger.history(subject, since=now - lookback, now=now)
+    holdout = request.event.user_id is not None and in_holdout(
+        subject, ctx.settings.holdout_percent, ctx.settings.holdout_salt
+    )
+    props = request.event.properties
+    nearest = None
+    if props.lat is not None and props.lon is not None:
+        stores = ctx.tools.inventory.stores_near(props.lat, props.lon, STORE_RADIUS_KM)
+        nearest = stores[0] if stores else None
+    facts = compute_facts(request, now, nearest)
+    guard = GuardrailInput(request=request, now=now, policy=policies.guardrails, history=history, holdout=holdout)
+    matches = rules.matching_playbooks(policies.playbooks, request, facts)
+    moment = Moment(
+        request=request,
+        now=now,
+        deadline=deadline,
+        policies=policies,
+        facts=facts,
+        guard=guard,
+        pre=check_before(guard, offers=ctx.tools.offer_catalog),
+        playbook=matches[0] if matches else None,
+    )
+    moment.lap("open", began)
+    return moment
+
+
+def gather(moment: Moment, ctx: DecisionContext) -> CandidateSet:
+    began = time.monotonic()
+    playbook = moment.playbook
+    if playbook is None:
+        return CandidateSet(playbook_id="")
+    permissions = ChannelPermissions(
+        channels=moment.pre.transactional_channels if playbook.transactional else moment.pre.allowed_channels,
+        blocked_offer_ids=moment.pre.blocked_offer_ids,
+        promotions_allowed=moment.pre.promotions_allowed,
+        redemptions=moment.guard.history.offer_redemptions(),
+    )
+    candidates = gather_candidates(
+        playbook, moment.request, ctx.tools, permissions, now=moment.now, nearest=moment.facts.nearest
+    )
+    moment.trace.candidates = {
+        "products": len(candidates.products),
+        "offers": len(candidates.offers),
+        "channels": len(candidates.channels),
+    }
+    moment.lap("gather", began)
+    return candidates
+
+
+def blocked_reason(moment: Moment) -> str | None:
+    """Why nothing may be done at all, before any candidate is looked at; None when something may."""
+    playbook = moment.playbook
+    if playbook is None:
+        return f"no playbook handles event type {moment.request.event.type!r} in this context"
+    if playbook.id in moment.pre.blocked_use_cases:
+        return f"{playbook.id} is blocked by a cooldown for this customer"
+    if moment.pre.hold_back and not playbook.transactional:
+        return moment.pre.hold_back
+    return None
+
+
+def rules_proposal(moment: Moment, candidates: CandidateSet) -> ActionProposal:
+    """The deterministic answer for this moment: used alone, as the fallback, and in shadow mode."""
+    reason = blocked_reason(moment)
+    if reason is not None or moment.playbook is None:
+        return rules.hold_back(reason or "no playbook", use_case=moment.playbook.id if moment.playbook else None)
+    return rules.propose(
+        moment.playbook, candidates, request=moment.request, brand=moment.policies.brand, now=moment.now
+    )
+
+
+def nothing_allowed(moment: Moment, candidates: CandidateSet) -> bool:
+    """True when guardrails or the absence of a playbook leave nothing for anyone to decide."""
+    return blocked_reason(moment) is not None or not candidates.channels
+
+
+def nothing_to_ask(moment: Moment, candidates: CandidateSet) -> bool:
+    """True when no model answer could be anything but `none` or the rules' own: do not spend a call on it.
+
+    A holdout decision is never sent (what it would have been is the rules'), a playbook that needs products
+    has none in stock, an offer playbook has no eligible offer.
+    """
+    playbook = moment.playbook
+    if playbook is None or nothing_allowed(moment, candidates) or moment.guard.holdout:
+        return True
+    if len(candidates.products) < playbook.limits.min_products:
+        return True
+    return playbook.action is ActionKind.OFFER and not candidates.offers
+
+
+# --- nodes ------------------------------------------------------------------------------------------------
+
+
+async def load_context(state: DecisionState, ctx: DecisionContext) -> Update:
+    moment = await open_moment(state["request"], ctx, state["deadline"])
+    state["ready"].moment = moment
+    return {"moment": moment}
+
+
+async def gather_candidates_node(state: DecisionState, ctx: DecisionContext) -> Update:
+    moment = state["moment"]
+    candidates = gather(moment, ctx)
+    ready = state["ready"]
+    ready.candidates, ready.proposal = candidates, rules_proposal(moment, candidates)
+    return {"candidates": candidates}
+
+
+def _record(moment: Moment, outcome: LlmOutcome, model_name: str, began: float) -> None:
+    moment.trace.model = model_name
+    moment.trace.model_calls.extend(outcome.calls)
+    moment.trace.tool_calls.extend(outcome.tool_calls)
+    moment.lap("model", began)
+
+
+async def call_model(state: DecisionState, ctx: DecisionContext) -> Update:
+    moment, model, playbook = state["moment"], ctx.model, state["moment"].playbook
+    if model is None or playbook is None:  # the router never sends such a request here
+        return {"fallback_reason": FallbackReason.NO_MODEL_CONFIGURED}
+    began = time.monotonic()
+    state["ready"].asking_model = True
+    try:
+        outcome = await asyncio.wait_for(
+            ask_model(
+                model,
+                playbook,
+                moment.policies.brand,
+                moment.request,
+                state["candidates"],
+                now=moment.now,
+                deadline=moment.deadline.model_until,
+                budget=ctx.settings.prompt_token_budget,
+                repair_turns=ctx.settings.repair_turns,
+                toolbox=ctx.toolbox,
+            ),
+            timeout=max(moment.deadline.model_remaining(), 0.001),
+        )
+    except TimeoutError:
+        moment.trace.model = model.name
+        moment.lap("model", began)
+        return {"fallback_reason": FallbackReason.MODEL_TIMEOUT}
+    finally:
+        state["ready"].asking_model = False
+    _record(moment, outcome, model.name, began)
+    if outcome.failure is not None or outcome.proposal is None:
+        reason = outcome.failure.reason if outcome.failure else FallbackReason.INVALID_OUTPUT
+        return {"fallback_reason": reason, "candidates": outcome.candidates}
+    return {
+        "proposal": outcome.proposal,
+        "candidates": outcome.candidates,
+        "decided_by": DecidedBy.LLM,
+        "fallback_reason": None,
+    }
+
+
+async def verify_choice(state: DecisionState, ctx: DecisionContext) -> Update:
+    """A model proposal that a guardrail blocks outright goes to the rules; adjustments are kept."""
+    proposal = state["proposal"]
+    post = verify(proposal, state["moment"], ctx)
+    if (
+        proposal.action is not ActionKind.NONE
+        and post.proposal.action is ActionKind.NONE
+        and not post.withheld_for_holdout
+    ):
+        return {"fallback_reason": FallbackReason.GUARDRAIL_REJECTED, "extra_verdicts": post.verdicts}
+    return {"post": post}
+
+
+def fallback_reason(state: DecisionState, moment: Moment, candidates: CandidateSet) -> FallbackReason:
+    """The one place that names why the rules decide."""
+    reason = state.get("fallback_reason")
+    if nothing_allowed(moment, candidates) or (reason is None and nothing_to_ask(moment, candidates)):
+        return FallbackReason.NOTHING_ALLOWED
+    return reason or FallbackReason.MODEL_ERROR
+
+
+async def rules_node(state: DecisionState, ctx: DecisionContext) -> Update:
+    moment, candidates = state["moment"], state["candidates"]
+    ready = state["ready"]
+    proposal = ready.proposal if ready.candidates is candidates and ready.proposal is not None else None
+    return {
+        "proposal": proposal or rules_proposal(moment, candidates),
+        "decided_by": DecidedBy.RULES,
+        "fallback_reason": fallback_reason(state, moment, candidates),
+    }
+
+
+async def emit(state: DecisionState, ctx: DecisionContext) -> Update:
+    rejected = state.get("extra_verdicts") or []
+    extra = [
+        verdict.model_copy(update={"name": f"model_choice.{verdict.name}"})
+        for verdict in rejected
+        if verdict.verdict.value == "block"
+    ]
+    decided_by = state.get("decided_by", DecidedBy.RULES)
+    decision = await emit_decision(
+        state["moment"],
+        state["candidates"],
+        state["proposal"],
+        ctx,
+        decided_by=decided_by,
+        reason=state.get("fallback_reason"),
+        extra_verdicts=extra,
+        post=state.get("post") if decided_by is DecidedBy.LLM else None,
+    )
+    return {"decision": decision}
+
+
+# --- roads ------------------------------------------------------------------------------------------------
+
+
+async def after_gather(state: DecisionState) -> str:
+    if not state.get("ask_model") or nothing_to_ask(state["moment"], state["candidates"]):
+        return "rules"
+    return "call_model"
+
+
+async def after_model(state: DecisionState) -> str:
+    return "verify" if state.get("proposal") is not None and state.get("fallback_reason") is None else "rules"
+
+
+async def after_verify(state: DecisionState) -> str:
+    return "rules" if state.get("fallback_reason") is not None else "emit"
+
+
+STEPS: tuple[Step, ...] = (
+    Step("load_context", load_context, "gather_candidates"),
+    Step("gather_candidates", gather_candidates_node, after_gather, ("call_model", "rules")),
+    Step("call_model", call_model, after_model, ("verify", "rules")),
+    Step("verify", verify_choice, after_verify, ("emit", "rules")),
+    Step("rules", rules_node, "emit"),
+    Step("emit", emit, END),
+)
