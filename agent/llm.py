@@ -1,27 +1,38 @@
-"""Ask the model to choose among the candidates: one call in the common case, tools if it needs more,
-at most one repair turn, never past the deadline."""
+"""Asking the model, as graph steps: one call per visit of `call_model`, tool turns and a repair turn as
+edges back to it.
+
+    call_model ─┬─► run_tools ─► call_model      (at most MAX_TOOL_TURNS, then tools are withdrawn)
+                ├─► repair ────► call_model      (a wrong answer, once, while the deadline leaves room)
+                ├─► verify                        (a valid proposal)
+                └─► rules                         (timeout, server error, or a wrong answer that stays wrong)
+
+Every call is on the decision's trace from the moment it starts, so a call cut off by the deadline still
+shows, with outcome `timeout`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
 
-from nextbest.contracts import ActionProposal, CandidateSet, DecideRequest, FallbackReason, ModelCall
+from nextbest.contracts import ActionProposal, CandidateSet, FallbackReason, ModelCall
 from nextbest.errors import ModelError, NextbestError
-from nextbest.policy import Brand, Playbook
 
 from .model import ChatModel, ModelReply, ModelRequest, ToolCall
+from .moment import Moment
 from .prompt import build_prompt
-from .validate import validate_choice
+from .validate import Rejection, validate_choice
 
-__all__ = ["LlmOutcome", "ToolBox", "ask_model"]
+__all__ = ["MAX_TOOL_TURNS", "REPAIRABLE", "Conversation", "ToolBox", "next_turn", "repair", "run_tools", "turn"]
 
 MAX_TOOL_TURNS = 2
-MIN_REPAIR_BUDGET_S = 0.15
+REPAIRABLE = frozenset(
+    {FallbackReason.INVALID_OUTPUT, FallbackReason.HALLUCINATED_ID, FallbackReason.GUARDRAIL_REJECTED}
+)
 
 
 class ToolBox(Protocol):
@@ -35,108 +46,135 @@ class ToolBox(Protocol):
 
 
 @dataclass
-class LlmOutcome:
-    proposal: ActionProposal | None
-    candidates: CandidateSet
-    calls: list[ModelCall] = field(default_factory=list)
-    tool_calls: list[str] = field(default_factory=list)
-    failure: ModelError | None = None
-    trimmed: tuple[str, ...] = ()
+class Conversation:
+    """The model conversation of one decision, carried from turn to turn in the graph state."""
 
-
-@dataclass
-class _Conversation:
     messages: list[dict[str, Any]]
-    outcome: LlmOutcome
+    repairs_left: int
     attempt: int = 0
+    tool_turns: int = 0
+    reply: ModelReply | None = None
+    rejection: Rejection | None = None
+    said: str = ""
+    trimmed: tuple[str, ...] = field(default_factory=tuple)
 
 
-async def _turn(model: ChatModel, convo: _Conversation, tools: list[dict[str, Any]], deadline: float) -> ModelReply:
-    request = ModelRequest(messages=convo.messages, tools=tools, deadline=deadline, attempt=convo.attempt)
+def start_conversation(moment: Moment, candidates: CandidateSet, *, budget: int, repair_turns: int) -> Conversation:
+    assert moment.playbook is not None
+    bundle = build_prompt(moment.playbook, moment.policies.brand, moment.request, candidates, budget=budget)
+    return Conversation(list(bundle.messages), repairs_left=repair_turns, trimmed=bundle.fit.dropped)
+
+
+def _started(moment: Moment, attempt: int) -> int:
+    """Put the call on the trace before it is made; returns its index there."""
+    moment.trace.model_calls.append(ModelCall(attempt=attempt, mode="pending", latency_ms=0, outcome="started"))
+    return len(moment.trace.model_calls) - 1
+
+
+def _closed(moment: Moment, index: int, call: ModelCall) -> None:
+    moment.trace.model_calls[index] = call
+
+
+async def turn(
+    model: ChatModel, convo: Conversation, moment: Moment, candidates: CandidateSet, toolbox: ToolBox | None
+) -> FallbackReason | None:
+    """One model call, its answer validated: leaves a reply or a rejection in `convo`, or returns the reason
+    the model cannot be used any more (timeout, server error)."""
+    tools = toolbox.specs() if toolbox is not None and convo.tool_turns < MAX_TOOL_TURNS else []
+    request = ModelRequest(
+        messages=convo.messages, tools=tools, deadline=moment.deadline.model_until, attempt=convo.attempt
+    )
+    index, began = _started(moment, convo.attempt), time.monotonic()
     convo.attempt += 1
+    convo.reply, convo.rejection = None, None
     try:
-        reply = await model.complete(request)
-    except ModelError as exc:
-        convo.outcome.calls.append(
-            exc.call or ModelCall(attempt=request.attempt, mode="unknown", latency_ms=0, outcome=exc.reason.value)
+        async with asyncio.timeout(max(moment.deadline.model_remaining(), 0.001)):
+            reply = await model.complete(request)
+    except TimeoutError:
+        latency = round((time.monotonic() - began) * 1000, 3)
+        _closed(
+            moment, index, ModelCall(attempt=request.attempt, mode="unknown", latency_ms=latency, outcome="timeout")
         )
-        raise
-    convo.outcome.calls.append(reply.call)
-    return reply
+        return FallbackReason.MODEL_TIMEOUT
+    except ModelError as exc:
+        latency = round((time.monotonic() - began) * 1000, 3)
+        failed = exc.call or ModelCall(attempt=request.attempt, mode="unknown", latency_ms=latency, outcome="")
+        outcome = "timeout" if exc.reason is FallbackReason.MODEL_TIMEOUT else exc.reason.value
+        _closed(moment, index, failed.model_copy(update={"outcome": outcome}))
+        if exc.reason not in REPAIRABLE:
+            return exc.reason
+        convo.said = exc.raw_output or ""
+        convo.rejection = Rejection(exc.reason, str(exc).split(": ", 1)[-1])
+        return None
+    _closed(moment, index, reply.call)
+    convo.reply = reply
+    convo.said = reply.text or orjson.dumps(reply.choice).decode()
+    return None
 
 
-async def _run_tools(reply: ModelReply, convo: _Conversation, toolbox: ToolBox, deadline: float) -> None:
+def wants_tools(convo: Conversation, toolbox: ToolBox | None) -> bool:
+    reply = convo.reply
+    return (
+        reply is not None
+        and reply.choice is None
+        and bool(reply.tool_calls)
+        and toolbox is not None
+        and convo.tool_turns < MAX_TOOL_TURNS
+    )
+
+
+def judge(convo: Conversation, moment: Moment, candidates: CandidateSet) -> ActionProposal | None:
+    """Validate the final answer in `convo`; a wrong one leaves its rejection there."""
+    if convo.rejection is not None:
+        return None
+    assert moment.playbook is not None
+    result = validate_choice(
+        convo.reply.choice if convo.reply else None, playbook=moment.playbook, candidates=candidates, now=moment.now
+    )
+    if isinstance(result, Rejection):
+        convo.rejection = result
+        return None
+    return result
+
+
+def next_turn(convo: Conversation, moment: Moment) -> bool:
+    """Whether a rejected answer earns a repair turn: repairable, one left, and time for it."""
+    rejection = convo.rejection
+    return (
+        rejection is not None
+        and rejection.reason in REPAIRABLE
+        and convo.repairs_left > 0
+        and moment.deadline.allows_repair()
+    )
+
+
+async def run_tools(convo: Conversation, moment: Moment, candidates: CandidateSet, toolbox: ToolBox) -> CandidateSet:
+    """Answer the model's tool calls; the candidates may grow by what the tools verified."""
+    reply = convo.reply
+    assert reply is not None
     convo.messages.append(reply.assistant_message())
+    convo.tool_turns += 1
     for call in reply.tool_calls:
-        convo.outcome.tool_calls.append(call.name)
+        moment.trace.tool_calls.append(call.name)
         try:
-            content, convo.outcome.candidates = await toolbox.run(call, convo.outcome.candidates, deadline)
+            content, candidates = await toolbox.run(call, candidates, moment.deadline.model_until)
         except NextbestError as exc:
             content = orjson.dumps({"error": str(exc)}).decode()
         convo.messages.append(call.result_message(content))
+    return candidates
 
 
-async def _final_answer(model: ChatModel, convo: _Conversation, toolbox: ToolBox | None, deadline: float) -> ModelReply:
-    tools = toolbox.specs() if toolbox is not None else []
-    reply = await _turn(model, convo, tools, deadline)
-    turns = 0
-    while reply.choice is None and reply.tool_calls and toolbox is not None and turns < MAX_TOOL_TURNS:
-        await _run_tools(reply, convo, toolbox, deadline)
-        turns += 1
-        reply = await _turn(model, convo, tools if turns < MAX_TOOL_TURNS else [], deadline)
-    return reply
-
-
-REPAIRABLE = frozenset(
-    {FallbackReason.INVALID_OUTPUT, FallbackReason.HALLUCINATED_ID, FallbackReason.GUARDRAIL_REJECTED}
-)
-
-
-def _repair_messages(said: str, error: ModelError) -> list[dict[str, Any]]:
-    return [
-        {"role": "assistant", "content": said},
-        {
-            "role": "user",
-            "content": f"Your answer was rejected: {error}. Answer again with one JSON object that "
-            'uses only the candidates listed, or choose action "none".',
-        },
-    ]
-
-
-async def ask_model(
-    model: ChatModel,
-    playbook: Playbook,
-    brand: Brand,
-    request: DecideRequest,
-    candidates: CandidateSet,
-    *,
-    now: datetime,
-    deadline: float,
-    budget: int,
-    repair_turns: int,
-    toolbox: ToolBox | None = None,
-) -> LlmOutcome:
-    """The model's validated proposal, or the failure that sends the decision to the rules engine.
-
-    One repair turn is allowed for a wrong answer (bad JSON, unknown ids, a disallowed channel), and only
-    while the deadline leaves room for it; timeouts and server errors go straight to the rules.
-    """
-    bundle = build_prompt(playbook, brand, request, candidates, budget=budget)
-    convo = _Conversation(list(bundle.messages), LlmOutcome(None, candidates, trimmed=bundle.fit.dropped))
-    repairs_left = repair_turns
-    while True:
-        said = ""
-        try:
-            reply = await _final_answer(model, convo, toolbox, deadline)
-            said = reply.text or orjson.dumps(reply.choice).decode()
-            convo.outcome.proposal = validate_choice(
-                reply.choice, playbook=playbook, candidates=convo.outcome.candidates, now=now
-            )
-            return convo.outcome
-        except ModelError as exc:
-            said = said or exc.raw_output or ""
-            if exc.reason not in REPAIRABLE or repairs_left <= 0 or deadline - time.monotonic() < MIN_REPAIR_BUDGET_S:
-                convo.outcome.failure = exc
-                return convo.outcome
-            repairs_left -= 1
-            convo.messages.extend(_repair_messages(said, exc))
+def repair(convo: Conversation) -> None:
+    """Tell the model what was wrong and ask once more."""
+    assert convo.rejection is not None
+    convo.repairs_left -= 1
+    convo.messages.extend(
+        [
+            {"role": "assistant", "content": convo.said},
+            {
+                "role": "user",
+                "content": f"Your answer was rejected: {convo.rejection}. Answer again with one JSON object that "
+                'uses only the candidates listed, or choose action "none".',
+            },
+        ]
+    )

@@ -12,10 +12,12 @@ from nextbest.policy import Playbook, PolicySet
 
 from .facts import Facts
 
-__all__ = ["COMMIT_RESERVE_S", "Deadline", "Moment"]
+__all__ = ["COMMIT_RESERVE_S", "REPAIR_MIN_S", "Deadline", "Moment"]
 
 COMMIT_RESERVE_S = 0.03
 """What verifying, assembling and committing a ready answer needs, kept back from the model."""
+REPAIR_MIN_S = 0.15
+"""A repair turn is only asked for while the model still has this long."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Deadline:
     def model_remaining(self) -> float:
         """Seconds the model may still use."""
         return self.model_until - time.monotonic()
+
+    def allows_repair(self) -> bool:
+        return self.model_remaining() >= REPAIR_MIN_S
 
     def elapsed_ms(self) -> float:
         return round((time.monotonic() - self.started) * 1000, 3)

@@ -2,7 +2,8 @@
 direct (no-model) runner are generated from.
 
     load_context → gather_candidates ─┬─► call_model ─┬─► verify ─┬─► emit
-                                      │               │           │
+                                      │    ▲   ▲      │           │
+                                      │ run_tools repair (edges back to call_model)
                                       └───────────────┴─► rules ◄─┘ ─► emit
 
 `gather_candidates` also computes the rules answer, so it is ready whenever the model fails, is slow or is
@@ -12,7 +13,6 @@ state and the typed context; a router only reads the state.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,12 +31,11 @@ from nextbest.contracts import (
     GuardrailVerdict,
 )
 
-from . import rules
+from . import llm, rules
 from .candidates import ChannelPermissions, gather_candidates
 from .context import DecisionContext
 from .emit import emit_decision, verify
 from .facts import compute_facts
-from .llm import LlmOutcome, ask_model
 from .moment import Deadline, Moment
 
 __all__ = ["END", "STEPS", "DecisionState", "Ready", "Step", "open_moment", "rules_proposal"]
@@ -68,6 +67,7 @@ class DecisionState(TypedDict, total=False):
     fallback_reason: FallbackReason | None
     extra_verdicts: list[GuardrailVerdict]
     post: PostCheck | None
+    convo: llm.Conversation
     decision: Decision
 
 
@@ -199,51 +199,44 @@ async def gather_candidates_node(state: DecisionState, ctx: DecisionContext) -> 
     return {"candidates": candidates}
 
 
-def _record(moment: Moment, outcome: LlmOutcome, model_name: str, began: float) -> None:
-    moment.trace.model = model_name
-    moment.trace.model_calls.extend(outcome.calls)
-    moment.trace.tool_calls.extend(outcome.tool_calls)
-    moment.lap("model", began)
-
-
 async def call_model(state: DecisionState, ctx: DecisionContext) -> Update:
-    moment, model, playbook = state["moment"], ctx.model, state["moment"].playbook
-    if model is None or playbook is None:  # the router never sends such a request here
+    """One model call (the first builds the prompt); its answer is validated here."""
+    moment, model = state["moment"], ctx.model
+    if model is None or moment.playbook is None:  # the router never sends such a request here
         return {"fallback_reason": FallbackReason.NO_MODEL_CONFIGURED}
     began = time.monotonic()
+    convo = state.get("convo") or llm.start_conversation(
+        moment, state["candidates"], budget=ctx.settings.prompt_token_budget, repair_turns=ctx.settings.repair_turns
+    )
+    moment.trace.model = model.name
     state["ready"].asking_model = True
     try:
-        outcome = await asyncio.wait_for(
-            ask_model(
-                model,
-                playbook,
-                moment.policies.brand,
-                moment.request,
-                state["candidates"],
-                now=moment.now,
-                deadline=moment.deadline.model_until,
-                budget=ctx.settings.prompt_token_budget,
-                repair_turns=ctx.settings.repair_turns,
-                toolbox=ctx.toolbox,
-            ),
-            timeout=max(moment.deadline.model_remaining(), 0.001),
-        )
-    except TimeoutError:
-        moment.trace.model = model.name
-        moment.lap("model", began)
-        return {"fallback_reason": FallbackReason.MODEL_TIMEOUT}
+        failure = await llm.turn(model, convo, moment, state["candidates"], ctx.toolbox)
     finally:
         state["ready"].asking_model = False
-    _record(moment, outcome, model.name, began)
-    if outcome.failure is not None or outcome.proposal is None:
-        reason = outcome.failure.reason if outcome.failure else FallbackReason.INVALID_OUTPUT
-        return {"fallback_reason": reason, "candidates": outcome.candidates}
-    return {
-        "proposal": outcome.proposal,
-        "candidates": outcome.candidates,
-        "decided_by": DecidedBy.LLM,
-        "fallback_reason": None,
-    }
+        moment.trace.steps_ms["model"] = round(
+            moment.trace.steps_ms.get("model", 0) + (time.monotonic() - began) * 1000, 3
+        )
+    if failure is not None:
+        return {"convo": convo, "fallback_reason": failure}
+    if llm.wants_tools(convo, ctx.toolbox):
+        return {"convo": convo}
+    proposal = llm.judge(convo, moment, state["candidates"])
+    if proposal is None:
+        assert convo.rejection is not None
+        return {"convo": convo, "fallback_reason": convo.rejection.reason}
+    return {"convo": convo, "proposal": proposal, "decided_by": DecidedBy.LLM, "fallback_reason": None}
+
+
+async def run_tools(state: DecisionState, ctx: DecisionContext) -> Update:
+    assert ctx.toolbox is not None
+    candidates = await llm.run_tools(state["convo"], state["moment"], state["candidates"], ctx.toolbox)
+    return {"candidates": candidates}
+
+
+async def repair(state: DecisionState, ctx: DecisionContext) -> Update:
+    llm.repair(state["convo"])
+    return {"fallback_reason": None}
 
 
 async def verify_choice(state: DecisionState, ctx: DecisionContext) -> Update:
@@ -309,7 +302,12 @@ async def after_gather(state: DecisionState) -> str:
 
 
 async def after_model(state: DecisionState) -> str:
-    return "verify" if state.get("proposal") is not None and state.get("fallback_reason") is None else "rules"
+    convo = state["convo"]
+    if state.get("proposal") is not None and state.get("fallback_reason") is None:
+        return "verify"
+    if state.get("fallback_reason") is None:  # no answer yet: the model asked for tools
+        return "run_tools"
+    return "repair" if llm.next_turn(convo, state["moment"]) else "rules"
 
 
 async def after_verify(state: DecisionState) -> str:
@@ -319,7 +317,9 @@ async def after_verify(state: DecisionState) -> str:
 STEPS: tuple[Step, ...] = (
     Step("load_context", load_context, "gather_candidates"),
     Step("gather_candidates", gather_candidates_node, after_gather, ("call_model", "rules")),
-    Step("call_model", call_model, after_model, ("verify", "rules")),
+    Step("call_model", call_model, after_model, ("run_tools", "repair", "verify", "rules")),
+    Step("run_tools", run_tools, "call_model"),
+    Step("repair", repair, "call_model"),
     Step("verify", verify_choice, after_verify, ("emit", "rules")),
     Step("rules", rules_node, "emit"),
     Step("emit", emit, END),

@@ -1,11 +1,13 @@
 """Check the model's answer against the candidates and the playbook. The model advises; code decides.
 
-Every failure raises ModelError with the FallbackReason the decision will carry.
+A wrong answer is a policy outcome, not a fault: `validate_choice` returns a typed `Rejection` naming the
+FallbackReason the decision will carry, and the graph decides whether a repair turn is worth it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,12 +22,23 @@ from nextbest.contracts import (
     ModelChoice,
     ProposedProduct,
 )
-from nextbest.errors import ModelError
 from nextbest.policy import Playbook
 
 from .prompt import neutralise
 
-__all__ = ["check_copy", "validate_choice"]
+__all__ = ["Rejection", "check_copy", "validate_choice"]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why an answer cannot be used; `reason` is the fallback reason the decision carries if it stands."""
+
+    reason: FallbackReason
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.reason.value}: {self.detail}"
+
 
 _PERCENT = re.compile(r"(\d{1,3})\s?%")
 _URL_OR_CONTACT = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\+?\d[\d\s().-]{8,}\d")
@@ -48,60 +61,65 @@ def check_copy(message: MessageCopy, *, discount: float | None, title_max: int, 
     return None
 
 
-def _parse(raw: dict[str, Any] | None) -> ModelChoice:
+def _parse(raw: dict[str, Any] | None) -> ModelChoice | Rejection:
     if raw is None:
-        raise ModelError(FallbackReason.INVALID_OUTPUT, "no final answer")
+        return Rejection(FallbackReason.INVALID_OUTPUT, "no final answer")
     try:
         return ModelChoice.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise ModelError(FallbackReason.INVALID_OUTPUT, f"{where}: {first['msg']}") from exc
+        return Rejection(FallbackReason.INVALID_OUTPUT, f"{where}: {first['msg']}")
 
 
-def _check_ids(choice: ModelChoice, candidates: CandidateSet) -> None:
+def _check_ids(choice: ModelChoice, candidates: CandidateSet) -> Rejection | None:
     unknown = [pid for pid in choice.product_ids if candidates.product(pid) is None]
     if unknown:
-        raise ModelError(FallbackReason.HALLUCINATED_ID, f"products not among the candidates: {unknown}")
+        return Rejection(FallbackReason.HALLUCINATED_ID, f"products not among the candidates: {unknown}")
     if choice.offer_id is not None and candidates.offer(choice.offer_id) is None:
-        raise ModelError(FallbackReason.HALLUCINATED_ID, f"offer {choice.offer_id!r} is not eligible")
+        return Rejection(FallbackReason.HALLUCINATED_ID, f"offer {choice.offer_id!r} is not eligible")
+    return None
 
 
-def _check_shape(choice: ModelChoice, playbook: Playbook, candidates: CandidateSet) -> None:
+def _check_shape(choice: ModelChoice, playbook: Playbook, candidates: CandidateSet) -> Rejection | None:
+    invalid = FallbackReason.INVALID_OUTPUT
     if choice.action not in (playbook.action, ActionKind.NONE):
-        raise ModelError(
-            FallbackReason.INVALID_OUTPUT,
+        return Rejection(
+            invalid,
             f"action {choice.action.value!r} is not allowed by playbook {playbook.id} "
             f"(expected {playbook.action.value!r} or 'none')",
         )
     if choice.action is ActionKind.NONE:
-        return
+        return None
     if choice.channel is None or choice.channel not in candidates.channels:
-        raise ModelError(
+        return Rejection(
             FallbackReason.GUARDRAIL_REJECTED,
             f"channel {choice.channel} is not allowed and consented for this customer",
         )
-    if len(choice.product_ids) > playbook.limits.max_products:
-        raise ModelError(
-            FallbackReason.INVALID_OUTPUT, f"{len(choice.product_ids)} products, limit {playbook.limits.max_products}"
-        )
-    if len(choice.product_ids) < playbook.limits.min_products:
-        raise ModelError(FallbackReason.INVALID_OUTPUT, "too few products for this playbook")
+    limits = playbook.limits
+    if len(choice.product_ids) > limits.max_products:
+        return Rejection(invalid, f"{len(choice.product_ids)} products, limit {limits.max_products}")
+    if len(choice.product_ids) < limits.min_products:
+        return Rejection(invalid, "too few products for this playbook")
     if playbook.action is ActionKind.OFFER and choice.offer_id is None:
-        raise ModelError(FallbackReason.INVALID_OUTPUT, "an offer action needs an offer_id")
+        return Rejection(invalid, "an offer action needs an offer_id")
     if playbook.transactional and choice.offer_id is not None:
-        raise ModelError(FallbackReason.GUARDRAIL_REJECTED, "transactional messages cannot carry offers")
+        return Rejection(FallbackReason.GUARDRAIL_REJECTED, "transactional messages cannot carry offers")
     if playbook.action is ActionKind.MESSAGE and choice.message is None:
-        raise ModelError(FallbackReason.INVALID_OUTPUT, "a message action needs message copy")
+        return Rejection(invalid, "a message action needs message copy")
+    return None
 
 
 def validate_choice(
     raw: dict[str, Any] | None, *, playbook: Playbook, candidates: CandidateSet, now: datetime
-) -> ActionProposal:
-    """Turn a raw model answer into a proposal, or raise ModelError naming what is wrong."""
+) -> ActionProposal | Rejection:
+    """Turn a raw model answer into a proposal, or a Rejection naming what is wrong."""
     choice = _parse(raw)
-    _check_ids(choice, candidates)
-    _check_shape(choice, playbook, candidates)
+    if isinstance(choice, Rejection):
+        return choice
+    problem = _check_ids(choice, candidates) or _check_shape(choice, playbook, candidates)
+    if problem is not None:
+        return problem
     if choice.action is ActionKind.NONE:
         return ActionProposal(
             action=ActionKind.NONE,
@@ -111,14 +129,14 @@ def validate_choice(
         )
     offer = candidates.offer(choice.offer_id) if choice.offer_id else None
     if choice.message is not None:
-        problem = check_copy(
+        copy_problem = check_copy(
             choice.message,
             discount=offer.discount_percent if offer else None,
             title_max=playbook.limits.title_max_chars,
             body_max=playbook.limits.body_max_chars,
         )
-        if problem:
-            raise ModelError(FallbackReason.INVALID_OUTPUT, problem)
+        if copy_problem:
+            return Rejection(FallbackReason.INVALID_OUTPUT, copy_problem)
     timing = playbook.timing
     placement = choice.placement if choice.placement in candidates.placements else None
     products = []
