@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from agent.policies import PolicySet
 from guardrails.ledger import Ledger
 from nextbest.clock import Clock
-from nextbest.policy import PolicySet
 from nextbest.settings import Settings
 
 from .candidates import CandidateTools

@@ -6,9 +6,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from agent.policies import PolicySet
 from guardrails import GuardrailInput, PreCheck
 from nextbest.contracts import DecideRequest, DecisionTrace
-from nextbest.policy import Playbook, PolicySet
+from nextbest.policy import Playbook
 
 from .facts import Facts
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, JsonValue, ValidationError
 
+from agent.policies import PolicySet, load_policy_set
 from nextbest.contracts import DecideRequest, Decision, VerdictOutcome
-from nextbest.policy import PolicySet, load_policy_set
 from nextbest.world import World, load_world
 
 from ._revision import PolicyFolder, policy_folder_at

@@ -12,12 +12,12 @@ from agent.candidates import CandidateTools
 from agent.catalog_view import CatalogView, ProductSearch
 from agent.context import DecisionContext, PolicySource
 from agent.model import ChatModel, HttpClient, ModelConfig, OpenAIChatModel, model_http_client
+from agent.policies import ReloadingPolicies
 from agent.service import Decider
 from agent.toolbox import DecisionToolBox
 from guardrails.ledger import Ledger, open_ledger
 from nextbest.clock import Clock, SystemClock
 from nextbest.errors import NextbestError
-from nextbest.policy import ReloadingPolicies
 from nextbest.settings import Settings
 from nextbest.world import World, load_world
 from tools.catalog import CachedSearch, CatalogIndex

@@ -1,10 +1,13 @@
-"""Marketer-editable policy: playbooks (one per use case), brand voice and guardrail policy, versioned."""
+"""Marketer-editable policy: playbooks (one per use case) and brand voice, with lint and templates.
+
+The guardrail policy is the guardrails' own; `agent.policies` loads the whole folder as one versioned set.
+"""
 
 from nextbest.yamlfile import validate_yaml
 
 from ._checks import PromptSizer
-from ._lint import lint_policy_dir
-from ._loader import PolicySet, load_playbook, load_policy_set, split_front_matter
+from ._lint import FileCheck, LintScope, lint_policy_dir
+from ._loader import PlaybookFiles, content_hash, load_playbook, load_playbook_files, split_front_matter
 from ._playbook import (
     Brand,
     CandidateSpec,
@@ -18,7 +21,6 @@ from ._playbook import (
     Timing,
     Trigger,
 )
-from ._reload import ReloadingPolicies, ReloadStatus
 from ._report import Finding, LintReport, Severity
 from ._samples import SampleMoment, sample_moment
 from ._templates import COMMON_FIELDS, OFFER_FIELDS, check_template, render, template_fields, template_values
@@ -31,24 +33,25 @@ __all__ = [
     "Condition",
     "Fact",
     "FallbackRules",
+    "FileCheck",
     "Finding",
     "Limits",
     "LintReport",
+    "LintScope",
     "MessageTemplate",
     "Playbook",
-    "PolicySet",
+    "PlaybookFiles",
     "ProductSource",
     "PromptSizer",
-    "ReloadStatus",
-    "ReloadingPolicies",
     "SampleMoment",
     "Severity",
     "Timing",
     "Trigger",
     "check_template",
+    "content_hash",
     "lint_policy_dir",
     "load_playbook",
-    "load_policy_set",
+    "load_playbook_files",
     "render",
     "sample_moment",
     "split_front_matter",

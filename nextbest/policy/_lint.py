@@ -6,15 +6,16 @@ keys and files so a marketer fixes everything in one pass. Lint is clean only if
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from guardrails.policy import load_guardrail_policy
 from nextbest.errors import PolicyError
 from nextbest.world import World
-from nextbest.yamlfile import Location, YamlDocument, parse_yaml, read_policy_text, validate_document
+from nextbest.yamlfile import parse_yaml, read_policy_text, validate_document
 
 from ._checks import PromptSizer, prompt_findings, reference_findings, template_findings
-from ._loader import BRAND_FILE, GUARDRAILS_FILE, PLAYBOOK_DIR, PlaybookCheck, check_playbook, load_policy_set
+from ._loader import BRAND_FILE, PLAYBOOK_DIR, PlaybookCheck, check_playbook
 from ._playbook import Brand
 from ._report import Finding, LintReport
 from ._samples import sample_moment
@@ -33,37 +34,6 @@ def _read_brand(root: Path, report: LintReport) -> Brand | None:
     return brand
 
 
-def _guardrail_references(document: YamlDocument, world: World | None, playbook_ids: set[str]) -> list[Finding]:
-    # A misspelt offer id or use case in guardrails.yaml is valid YAML that silently applies to nothing.
-    findings: list[Finding] = []
-    overrides = document.get(["caps", "offers", "overrides"])
-    if world is not None and isinstance(overrides, dict):
-        for offer_id in overrides:
-            if str(offer_id) not in world.offers:
-                location: Location = ["caps", "offers", "overrides", str(offer_id)]
-                findings.append(Finding.of(document.error(f"unknown offer id {offer_id!r}", location)))
-    use_cases = document.get(["cooldowns", "cart", "use_cases"])
-    for index, use_case in enumerate(use_cases if isinstance(use_cases, list) else []):
-        if str(use_case) not in playbook_ids:
-            location = ["cooldowns", "cart", "use_cases", index]
-            findings.append(Finding.of(document.error(f"unknown playbook {use_case!r}", location)))
-    return findings
-
-
-def _lint_guardrails(root: Path, world: World | None, playbook_ids: set[str], report: LintReport) -> None:
-    path = root / GUARDRAILS_FILE
-    if not path.is_file():
-        report.findings.append(Finding(file=str(path), message="guardrail policy file is missing"))
-        return
-    try:
-        load_guardrail_policy(path)
-        document = parse_yaml(read_policy_text(path), path)
-    except PolicyError as exc:
-        report.findings.append(Finding.of(exc))
-        return
-    report.findings.extend(_guardrail_references(document, world, playbook_ids))
-
-
 def _playbook_findings(
     check: PlaybookCheck, brand: Brand | None, world: World | None, report: LintReport, sizer: PromptSizer
 ) -> list[Finding]:
@@ -80,10 +50,33 @@ def _playbook_findings(
     return findings + over
 
 
-def lint_policy_dir(root: Path, *, world: World | None, token_budget: int, sizer: PromptSizer) -> LintReport:
+@dataclass(frozen=True)
+class LintScope:
+    """What a check of another policy file may look at: the folder, the loaded world, the playbook ids."""
+
+    root: Path
+    world: World | None
+    playbook_ids: frozenset[str]
+
+
+FileCheck = Callable[[LintScope], list[Finding]]
+"""A check for a policy file another package owns (the guardrails file, say), run beside the playbooks."""
+
+
+def lint_policy_dir(
+    root: Path,
+    *,
+    world: World | None,
+    token_budget: int,
+    sizer: PromptSizer,
+    file_checks: Sequence[FileCheck] = (),
+    authority: Callable[[Path], str] | None = None,
+) -> LintReport:
     """Check a whole policy folder and report every finding; `world=None` skips the world reference checks.
 
-    `sizer` measures each playbook's sample prompt against `token_budget` (agent.prompt.PromptTokens)."""
+    `sizer` measures each playbook's sample prompt against `token_budget` (agent.prompt.PromptTokens);
+    `file_checks` lint the files other packages own; `authority` loads the whole folder as the service would
+    and returns its version, so anything the loader rejects that lint missed still fails lint."""
     report = LintReport(root=str(root), token_budget=token_budget)
     if not root.is_dir():
         report.findings.append(Finding(file=str(root), message="policy folder does not exist"))
@@ -95,11 +88,12 @@ def lint_policy_dir(root: Path, *, world: World | None, token_budget: int, sizer
     for path in paths:
         findings = _playbook_findings(check_playbook(path), brand, world, report, sizer)
         report.findings.extend(sorted(findings, key=lambda finding: finding.line or 0))
-    _lint_guardrails(root, world, {path.stem for path in paths}, report)
-    if report.ok:
-        # The loader is the authority: anything it rejects that lint missed must still fail lint.
+    scope = LintScope(root=root, world=world, playbook_ids=frozenset(path.stem for path in paths))
+    for check in file_checks:
+        report.findings.extend(check(scope))
+    if report.ok and authority is not None:
         try:
-            report.version = load_policy_set(root).version
+            report.version = authority(root)
         except PolicyError as exc:
             report.findings.append(Finding.of(exc))
     return report

@@ -1,4 +1,4 @@
-"""Read a policy folder (playbooks, brand, guardrails) into one validated, versioned PolicySet."""
+"""Read the playbooks and the brand of a policy folder, each error at file:line (guardrails load their own file)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from guardrails.policy import GuardrailPolicy, load_guardrail_policy
 from nextbest.errors import PolicyError
 from nextbest.yamlfile import YamlDocument, parse_yaml, read_policy_text, validate_document, validate_yaml
 
@@ -16,22 +15,6 @@ from ._templates import MESSAGE_TEMPLATE_FIELDS, template_errors
 
 PLAYBOOK_DIR = "playbooks"
 BRAND_FILE = "brand.yaml"
-GUARDRAILS_FILE = "guardrails.yaml"
-
-
-@dataclass(frozen=True)
-class PolicySet:
-    """Everything marketers control, validated together. `version` is a content hash of every file."""
-
-    root: Path
-    version: str
-    brand: Brand
-    guardrails: GuardrailPolicy
-    playbooks: tuple[Playbook, ...]
-    files: dict[str, str] = field(default_factory=dict, compare=False)
-
-    def playbook(self, playbook_id: str) -> Playbook | None:
-        return next((playbook for playbook in self.playbooks if playbook.id == playbook_id), None)
 
 
 def split_front_matter(text: str, file: Path | str) -> tuple[str, str, int]:
@@ -110,8 +93,22 @@ def _content_hash(files: dict[str, str]) -> str:
     return digest.hexdigest()[:12]
 
 
-def load_policy_set(root: Path) -> PolicySet:
-    """Load and validate a whole policy folder; any error raises PolicyError naming file:line."""
+@dataclass(frozen=True)
+class PlaybookFiles:
+    """The playbooks (highest priority first) and the brand of one folder, with the text of each file read."""
+
+    brand: Brand
+    playbooks: tuple[Playbook, ...]
+    files: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def content_hash(files: dict[str, str]) -> str:
+    """A short hash of every file's name and text: the policy version."""
+    return _content_hash(files)
+
+
+def load_playbook_files(root: Path) -> PlaybookFiles:
+    """Load and validate a folder's playbooks and brand; any error raises PolicyError naming file:line."""
     if not root.is_dir():
         raise PolicyError("policy folder does not exist", file=root)
     playbook_paths = sorted((root / PLAYBOOK_DIR).glob("*.md"))
@@ -121,23 +118,12 @@ def load_policy_set(root: Path) -> PolicySet:
     if not brand_path.is_file():
         raise PolicyError("brand file is missing", file=brand_path)
     brand = validate_yaml(Brand, read_policy_text(brand_path), brand_path)
-    guardrails = load_guardrail_policy(root / GUARDRAILS_FILE)
     playbooks = [load_playbook(path) for path in playbook_paths]
     seen: set[str] = set()
     for playbook in playbooks:
         if playbook.id in seen:
             raise PolicyError(f"duplicate playbook id {playbook.id!r}", file=playbook.source, key="id")
         seen.add(playbook.id)
-    files = {
-        str(path.relative_to(root)): read_policy_text(path)
-        for path in [brand_path, root / GUARDRAILS_FILE, *playbook_paths]
-    }
+    files = {str(path.relative_to(root)): read_policy_text(path) for path in [brand_path, *playbook_paths]}
     ordered = sorted(playbooks, key=lambda playbook: (-playbook.priority, playbook.id))
-    return PolicySet(
-        root=root,
-        version=_content_hash(files),
-        brand=brand,
-        guardrails=guardrails,
-        playbooks=tuple(ordered),
-        files=files,
-    )
+    return PlaybookFiles(brand=brand, playbooks=tuple(ordered), files=files)

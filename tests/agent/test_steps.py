@@ -24,7 +24,7 @@ async def test_the_direct_runner_and_the_graph_take_the_same_road(runtime_factor
         runtime = await runtime_factory(clock=FixedClock(request.event.occurred_at))
         ctx = runtime.decider.ctx
 
-        def start() -> Any:
+        def start(request: DecideRequest = request) -> Any:
             return _start(request, Deadline.start(1500), ask_model=False, reason=FallbackReason.NO_MODEL_CONFIGURED)
 
         direct = (await run_steps(start(), ctx))["decision"]
@@ -65,17 +65,16 @@ async def test_a_holdout_customer_costs_no_model_call(runtime_factory: Any, exam
     request = example("cart_abandonment")
     model = ScriptedModel([choose_first_candidate()])
     everyone_held_out = settings.model_copy(update={"holdout_percent": 100})
-    runtime = await runtime_factory(settings=everyone_held_out, clock=FixedClock(request.event.occurred_at),
-                                    model=model)
+    runtime = await runtime_factory(
+        settings=everyone_held_out, clock=FixedClock(request.event.occurred_at), model=model
+    )
     decision = await runtime.decider.decide(request)
     assert model.calls == []
     assert decision.holdout and decision.action is ActionKind.NONE
     assert decision.fallback_reason is FallbackReason.NOTHING_ALLOWED
 
 
-async def test_a_playbook_without_products_in_stock_costs_no_model_call(
-    runtime_factory: Any, example: Any
-) -> None:
+async def test_a_playbook_without_products_in_stock_costs_no_model_call(runtime_factory: Any, example: Any) -> None:
     request = example("cross_sell_app")
     request.event.properties.product_id = "NO-SUCH-PRODUCT"  # the cross-sell still triggers, but has no links
     model = ScriptedModel([choose_first_candidate()])

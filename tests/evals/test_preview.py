@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from agent.policies import load_policy_set
 from evals.preview import PolicyFolder, PolicyPreview, load_requests, policy_folder_at, preview_policies
 from evals.scenario import Scenario
 from nextbest.errors import PolicyError
-from nextbest.policy import load_policy_set
 from nextbest.settings import default_policy_dir
 from nextbest.world import World
 

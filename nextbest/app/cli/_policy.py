@@ -15,11 +15,12 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
+from agent.policies import lint_policy_dir, load_policy_set
 from evals.preview import PolicyFolder, PolicyPreview, load_requests, policy_folder_at, preview_policies
 from evals.runner import EvalConfig
 from evals.scenario import Scenario, load_scenarios
 from nextbest.errors import NextbestError, PolicyError
-from nextbest.policy import Finding, LintReport, Severity, lint_policy_dir, load_policy_set
+from nextbest.policy import Finding, LintReport, Severity
 from nextbest.settings import Settings
 from nextbest.world import World, load_world
 

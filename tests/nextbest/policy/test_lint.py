@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.policies import lint_policy_dir, load_policy_set
 from agent.prompt import PromptTokens
-from nextbest.policy import Fact, Finding, LintReport, Severity, lint_policy_dir, load_policy_set
+from nextbest.policy import Fact, Finding, LintReport, Severity
 from nextbest.policy import _checks as checks
 from nextbest.settings import default_policy_dir
 from nextbest.world import World

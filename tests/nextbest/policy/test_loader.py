@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.policies import load_policy_set
 from nextbest.errors import PolicyError
-from nextbest.policy import load_playbook, load_policy_set
+from nextbest.policy import load_playbook
 from nextbest.settings import default_policy_dir
 
 

@@ -6,8 +6,8 @@ import re
 import shutil
 from pathlib import Path
 
+from agent.policies import lint_policy_dir, load_policy_set
 from agent.prompt import PromptTokens
-from nextbest.policy import lint_policy_dir, load_policy_set
 from nextbest.settings import Settings, default_policy_dir
 from nextbest.world import World
 

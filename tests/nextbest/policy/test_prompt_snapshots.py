@@ -12,8 +12,9 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from agent.model.tokens import count_message_tokens
+from agent.policies import PolicySet, load_policy_set
 from agent.prompt import build_prompt
-from nextbest.policy import PolicySet, load_policy_set, sample_moment
+from nextbest.policy import sample_moment
 from nextbest.settings import default_policy_dir
 
 SHIPPED = load_policy_set(default_policy_dir())

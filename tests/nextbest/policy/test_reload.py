@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from agent.policies import ReloadingPolicies, load_policy_set
 from nextbest.clock import FixedClock
-from nextbest.policy import ReloadingPolicies, load_policy_set
 from nextbest.settings import default_policy_dir
 
 DEADLINE_S = 15

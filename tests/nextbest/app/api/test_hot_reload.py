@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from nextbest.policy import load_policy_set
+from agent.policies import load_policy_set
 from nextbest.settings import default_policy_dir
 
 EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "cart_abandonment.json"

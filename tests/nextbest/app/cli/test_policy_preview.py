@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from agent.policies import load_policy_set
 from evals.scenario import SCENARIO_DIR
 from nextbest.app.cli._policy import policy_app
-from nextbest.policy import load_policy_set
 from nextbest.settings import default_policy_dir
 
 SHIPPED = default_policy_dir()

@@ -15,7 +15,7 @@ import watchfiles
 from nextbest.clock import Clock, SystemClock
 from nextbest.errors import PolicyError
 
-from ._loader import PolicySet, load_policy_set
+from ._set import PolicySet, load_policy_set
 
 log = logging.getLogger(__name__)
 
