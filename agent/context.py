@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from agent.policies import PolicySet
 from guardrails.ledger import Ledger
 from nextbest.clock import Clock
+from nextbest.contracts import CandidateSet
 from nextbest.settings import Settings
 
 from .candidates import CandidateTools
-from .llm import ToolBox
-from .model import ChatModel
+from .model import ChatModel, ToolCall
+from .policies import PolicySet
 
-__all__ = ["DecisionContext", "PolicySource", "StaticPolicies"]
+__all__ = ["DecisionContext", "PolicySource", "StaticPolicies", "ToolBox"]
+
+
+class ToolBox(Protocol):
+    """The tools the model may call to refine its candidates."""
+
+    def specs(self) -> list[dict[str, Any]]: ...
+
+    async def run(self, call: ToolCall, candidates: CandidateSet, deadline: float) -> tuple[str, CandidateSet]:
+        """Answer one call before `deadline` (time.monotonic()); the returned set may hold new, verified
+        candidates."""
+        ...
 
 
 class PolicySource(Protocol):

@@ -15,14 +15,15 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 from nextbest.contracts import ActionProposal, CandidateSet, FallbackReason, ModelCall
 from nextbest.errors import ModelError, NextbestError
 
-from .model import ChatModel, ModelReply, ModelRequest, ToolCall
+from .context import ToolBox
+from .model import ChatModel, ModelReply, ModelRequest
 from .moment import Moment
 from .prompt import build_prompt
 from .validate import Rejection, validate_choice
@@ -33,16 +34,6 @@ MAX_TOOL_TURNS = 2
 REPAIRABLE = frozenset(
     {FallbackReason.INVALID_OUTPUT, FallbackReason.HALLUCINATED_ID, FallbackReason.GUARDRAIL_REJECTED}
 )
-
-
-class ToolBox(Protocol):
-    """The tools the model may call to refine its candidates."""
-
-    def specs(self) -> list[dict[str, Any]]: ...
-
-    async def run(self, call: ToolCall, candidates: CandidateSet, deadline: float) -> tuple[str, CandidateSet]:
-        """Answer one call; the returned candidate set may hold new, verified candidates."""
-        ...
 
 
 @dataclass

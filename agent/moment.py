@@ -6,19 +6,33 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agent.policies import PolicySet
-from guardrails import GuardrailInput, PreCheck
-from nextbest.contracts import DecideRequest, DecisionTrace
+from guardrails import GuardrailInput, PreCheck, check_before
+from guardrails.holdout import in_holdout
+from nextbest.contracts import ActionKind, CandidateSet, DecideRequest, DecisionTrace
 from nextbest.policy import Playbook
 
-from .facts import Facts
+from . import rules
+from .context import DecisionContext
+from .facts import Facts, compute_facts
+from .policies import PolicySet
 
-__all__ = ["COMMIT_RESERVE_S", "REPAIR_MIN_S", "Deadline", "Moment"]
+__all__ = [
+    "COMMIT_RESERVE_S",
+    "REPAIR_MIN_S",
+    "Deadline",
+    "Moment",
+    "blocked_reason",
+    "nothing_allowed",
+    "nothing_to_ask",
+    "open_moment",
+]
 
 COMMIT_RESERVE_S = 0.03
 """What verifying, assembling and committing a ready answer needs, kept back from the model."""
 REPAIR_MIN_S = 0.15
 """A repair turn is only asked for while the model still has this long."""
+STORE_RADIUS_KM = 25.0
+"""A location event looks for the nearest store within this radius."""
 
 
 @dataclass(frozen=True)
@@ -77,3 +91,66 @@ class Moment:
 
     def lap(self, step: str, since: float) -> None:
         self.trace.steps_ms[step] = round((time.monotonic() - since) * 1000, 3)
+
+
+async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: Deadline) -> Moment:
+    began = time.monotonic()
+    now = ctx.clock.now()
+    policies = ctx.policies.current()
+    subject = request.event.subject_id
+    lookback = policies.guardrails.history_lookback()
+    history = await ctx.ledger.history(subject, since=now - lookback, now=now)
+    holdout = request.event.user_id is not None and in_holdout(
+        subject, ctx.settings.holdout_percent, ctx.settings.holdout_salt
+    )
+    props = request.event.properties
+    nearest = None
+    if props.lat is not None and props.lon is not None:
+        stores = ctx.tools.inventory.stores_near(props.lat, props.lon, STORE_RADIUS_KM)
+        nearest = stores[0] if stores else None
+    facts = compute_facts(request, now, nearest)
+    guard = GuardrailInput(request=request, now=now, policy=policies.guardrails, history=history, holdout=holdout)
+    matches = rules.matching_playbooks(policies.playbooks, request, facts)
+    moment = Moment(
+        request=request,
+        now=now,
+        deadline=deadline,
+        policies=policies,
+        facts=facts,
+        guard=guard,
+        pre=check_before(guard, offers=ctx.tools.offer_catalog),
+        playbook=matches[0] if matches else None,
+    )
+    moment.lap("open", began)
+    return moment
+
+
+def blocked_reason(moment: Moment) -> str | None:
+    """Why nothing may be done at all, before any candidate is looked at; None when something may."""
+    playbook = moment.playbook
+    if playbook is None:
+        return f"no playbook handles event type {moment.request.event.type!r} in this context"
+    if playbook.id in moment.pre.blocked_use_cases:
+        return f"{playbook.id} is blocked by a cooldown for this customer"
+    if moment.pre.hold_back and not playbook.transactional:
+        return moment.pre.hold_back
+    return None
+
+
+def nothing_allowed(moment: Moment, candidates: CandidateSet) -> bool:
+    """True when guardrails or the absence of a playbook leave nothing for anyone to decide."""
+    return blocked_reason(moment) is not None or not candidates.channels
+
+
+def nothing_to_ask(moment: Moment, candidates: CandidateSet) -> bool:
+    """True when no model answer could be anything but `none` or the rules' own: do not spend a call on it.
+
+    A holdout decision is never sent (what it would have been is the rules'), a playbook that needs products
+    has none in stock, an offer playbook has no eligible offer.
+    """
+    playbook = moment.playbook
+    if playbook is None or nothing_allowed(moment, candidates) or moment.guard.holdout:
+        return True
+    if len(candidates.products) < playbook.limits.min_products:
+        return True
+    return playbook.action is ActionKind.OFFER and not candidates.offers

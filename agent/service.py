@@ -18,9 +18,9 @@ from nextbest.settings import ServiceMode
 from .context import DecisionContext
 from .emit import emit_decision
 from .graph import build_graph, run_steps
-from .moment import Deadline
+from .moment import Deadline, open_moment
 from .shadow import ShadowLog
-from .steps import DecisionState, Ready, gather, open_moment, rules_proposal
+from .steps import DecisionState, Ready, gather, rules_proposal
 
 __all__ = ["Decider"]
 

@@ -18,8 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from guardrails import GuardrailInput, PostCheck, check_before
-from guardrails.holdout import in_holdout
+from guardrails import PostCheck
 from nextbest.contracts import (
     ActionKind,
     ActionProposal,
@@ -35,13 +34,11 @@ from . import llm, rules
 from .candidates import ChannelPermissions, gather_candidates
 from .context import DecisionContext
 from .emit import emit_decision, verify
-from .facts import compute_facts
-from .moment import Deadline, Moment
+from .moment import Deadline, Moment, blocked_reason, nothing_allowed, nothing_to_ask, open_moment
 
-__all__ = ["END", "STEPS", "DecisionState", "Ready", "Step", "open_moment", "rules_proposal"]
+__all__ = ["END", "STEPS", "DecisionState", "Ready", "Step", "gather", "rules_proposal"]
 
 END = "__end__"
-STORE_RADIUS_KM = 25.0
 
 
 @dataclass
@@ -86,38 +83,6 @@ class Step:
     roads: tuple[str, ...] = ()
 
 
-async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: Deadline) -> Moment:
-    began = time.monotonic()
-    now = ctx.clock.now()
-    policies = ctx.policies.current()
-    subject = request.event.subject_id
-    lookback = policies.guardrails.history_lookback()
-    history = await ctx.ledger.history(subject, since=now - lookback, now=now)
-    holdout = request.event.user_id is not None and in_holdout(
-        subject, ctx.settings.holdout_percent, ctx.settings.holdout_salt
-    )
-    props = request.event.properties
-    nearest = None
-    if props.lat is not None and props.lon is not None:
-        stores = ctx.tools.inventory.stores_near(props.lat, props.lon, STORE_RADIUS_KM)
-        nearest = stores[0] if stores else None
-    facts = compute_facts(request, now, nearest)
-    guard = GuardrailInput(request=request, now=now, policy=policies.guardrails, history=history, holdout=holdout)
-    matches = rules.matching_playbooks(policies.playbooks, request, facts)
-    moment = Moment(
-        request=request,
-        now=now,
-        deadline=deadline,
-        policies=policies,
-        facts=facts,
-        guard=guard,
-        pre=check_before(guard, offers=ctx.tools.offer_catalog),
-        playbook=matches[0] if matches else None,
-    )
-    moment.lap("open", began)
-    return moment
-
-
 def gather(moment: Moment, ctx: DecisionContext) -> CandidateSet:
     began = time.monotonic()
     playbook = moment.playbook
@@ -141,18 +106,6 @@ def gather(moment: Moment, ctx: DecisionContext) -> CandidateSet:
     return candidates
 
 
-def blocked_reason(moment: Moment) -> str | None:
-    """Why nothing may be done at all, before any candidate is looked at; None when something may."""
-    playbook = moment.playbook
-    if playbook is None:
-        return f"no playbook handles event type {moment.request.event.type!r} in this context"
-    if playbook.id in moment.pre.blocked_use_cases:
-        return f"{playbook.id} is blocked by a cooldown for this customer"
-    if moment.pre.hold_back and not playbook.transactional:
-        return moment.pre.hold_back
-    return None
-
-
 def rules_proposal(moment: Moment, candidates: CandidateSet) -> ActionProposal:
     """The deterministic answer for this moment: used alone, as the fallback, and in shadow mode."""
     reason = blocked_reason(moment)
@@ -161,25 +114,6 @@ def rules_proposal(moment: Moment, candidates: CandidateSet) -> ActionProposal:
     return rules.propose(
         moment.playbook, candidates, request=moment.request, brand=moment.policies.brand, now=moment.now
     )
-
-
-def nothing_allowed(moment: Moment, candidates: CandidateSet) -> bool:
-    """True when guardrails or the absence of a playbook leave nothing for anyone to decide."""
-    return blocked_reason(moment) is not None or not candidates.channels
-
-
-def nothing_to_ask(moment: Moment, candidates: CandidateSet) -> bool:
-    """True when no model answer could be anything but `none` or the rules' own: do not spend a call on it.
-
-    A holdout decision is never sent (what it would have been is the rules'), a playbook that needs products
-    has none in stock, an offer playbook has no eligible offer.
-    """
-    playbook = moment.playbook
-    if playbook is None or nothing_allowed(moment, candidates) or moment.guard.holdout:
-        return True
-    if len(candidates.products) < playbook.limits.min_products:
-        return True
-    return playbook.action is ActionKind.OFFER and not candidates.offers
 
 
 # --- nodes ------------------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 
 from agent import rules
-from agent.moment import Deadline
-from agent.steps import gather, open_moment
+from agent.moment import Deadline, open_moment
+from agent.steps import gather
 from nextbest.contracts import Decision
 
 from ._runtime import bench_runtime, unique_requests

@@ -10,9 +10,9 @@ import warnings
 from typing import Any
 
 from agent.model import HttpClient
-from agent.moment import Deadline
+from agent.moment import Deadline, open_moment
 from agent.prompt import build_prompt
-from agent.steps import gather, open_moment
+from agent.steps import gather
 from nextbest.app.bootstrap import Runtime
 from nextbest.contracts import DecideRequest, ModelChoice
 from tools.inventory import InventoryQuery, InventoryTool
