@@ -1,6 +1,8 @@
 """Gather candidates for one playbook with the tools, before anyone decides.
 
-Every id a decision may carry comes from here, so validation can reject anything else.
+Products come from the playbook's sources (`tools.candidates.SOURCES`), offers from the checker, both
+narrowed by what the guardrails left open. Every id a decision may carry comes from here or from a model
+tool that vouched for it, so validation can reject anything else.
 """
 
 from __future__ import annotations
