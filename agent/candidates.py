@@ -1,46 +1,35 @@
 """Gather candidates for one playbook with the tools, before anyone decides.
 
-Every id a decision may carry comes from here, so validation can reject anything else.
+Products come from the playbook's sources (`tools.candidates.SOURCES`), offers from the checker, both
+narrowed by what the guardrails left open. Every id a decision may carry comes from here or from a model
+tool that vouched for it, so validation can reject anything else.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from nextbest.contracts import (
-    CandidateSet,
-    Channel,
-    DecideRequest,
-    Offer,
-    OfferCandidate,
-    OfferCheck,
-    Product,
-    ProductCandidate,
-    Store,
-)
-from nextbest.errors import NextbestError
+from nextbest.contracts import CandidateSet, Channel, DecideRequest, Offer, OfferCandidate, OfferCheck, Store
 from nextbest.policy import Playbook
+from tools.candidates import CatalogView, SourceInput, find_products
+from tools.catalog import CatalogSearch
 from tools.inventory import InventoryAdapter
-from tools.offers import OfferEligibility
-
-from ._sources import SourceHit, hits_for_source
-from .catalog_view import CatalogView, ProductSearch
+from tools.offers import OfferChecker
 
 __all__ = ["CandidateTools", "ChannelPermissions", "gather_candidates"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class CandidateTools:
+    """What gathering reads: the catalog, stock, the offer checker and book, and retrieval when it is up."""
+
     catalog: CatalogView
     inventory: InventoryAdapter
-    offers: OfferEligibility
+    offers: OfferChecker
     offer_catalog: Mapping[str, Offer]
-    search: ProductSearch | None
+    search: CatalogSearch | None
 
 
 @dataclass(frozen=True)
@@ -66,79 +55,6 @@ def _placements(playbook: Playbook, request: DecideRequest) -> list[str]:
     if request.placements is None:
         return list(playbook.placements)
     return [placement for placement in playbook.placements if placement in request.placements]
-
-
-def _to_candidate(
-    hit: SourceHit, product: Product, tools: CandidateTools, store: Store | None
-) -> ProductCandidate | None:
-    store_id = store.store_id if store is not None else None
-    levels = [level for level in tools.inventory.levels(product.product_id) if level.quantity > 0]
-    if store_id is not None:
-        levels = [level for level in levels if level.store_id == store_id]
-    if not levels:
-        return None
-    sizes = sorted({level.size for level in levels if level.size}, key=_size_order(product))
-    return ProductCandidate(
-        product_id=product.product_id,
-        title=product.title,
-        category=product.category,
-        price=product.price,
-        description=product.description[:400],
-        sizes_in_stock=sizes,
-        preferred_size=hit.size,
-        available=sum(level.quantity for level in levels),
-        store_id=store_id,
-        source=hit.source.value,
-        relevance=hit.relevance,
-    )
-
-
-def _size_order(product: Product) -> Callable[[str], int]:
-    order = {size: index for index, size in enumerate(product.sizes)}
-    return lambda size: order.get(size, len(order))
-
-
-def _products(
-    playbook: Playbook, request: DecideRequest, tools: CandidateTools, store: Store | None, errors: list[str]
-) -> tuple[list[ProductCandidate], ProductCandidate | None]:
-    hits: list[SourceHit] = []
-    anchor: SourceHit | None = None
-    for source in playbook.candidates.products:
-        try:
-            found, source_anchor = hits_for_source(source, request, tools.catalog, tools.search, store, tools.inventory)
-        except NextbestError as exc:
-            errors.append(f"{source.value}: {exc}")
-            log.warning("candidate source %s failed: %s", source.value, exc)
-            continue
-        hits.extend(found)
-        anchor = anchor or source_anchor
-    chosen: list[ProductCandidate] = []
-    seen: set[str] = set()
-    for hit in hits:
-        product = tools.catalog.get(hit.product_id)
-        if product is None or hit.product_id in seen:
-            continue
-        seen.add(hit.product_id)
-        candidate = _to_candidate(hit, product, tools, store)
-        if candidate is not None:
-            chosen.append(candidate)
-        if len(chosen) >= playbook.candidates.max_products:
-            break
-    return chosen, _anchor_candidate(anchor, tools.catalog)
-
-
-def _anchor_candidate(hit: SourceHit | None, catalog: CatalogView) -> ProductCandidate | None:
-    product = catalog.get(hit.product_id) if hit else None
-    if hit is None or product is None:
-        return None
-    return ProductCandidate(
-        product_id=product.product_id,
-        title=product.title,
-        category=product.category,
-        price=product.price,
-        source=hit.source.value,
-        relevance=1.0,
-    )
 
 
 def _offers(
@@ -186,7 +102,9 @@ def gather_candidates(
     radius = playbook.candidates.store_radius_km
     store = nearest[0] if nearest is not None and radius is not None and nearest[1] <= radius else None
     channels = _allowed_channels(playbook, request, permissions)
-    products, anchor = _products(playbook, request, tools, store, errors)
+    given = SourceInput(request, tools.catalog, tools.inventory, search=tools.search, store=store)
+    spec = playbook.candidates
+    products, anchor = find_products(spec.products, given, max_products=spec.max_products, errors=errors)
     offers, ineligible = _offers(
         playbook, request, tools, permissions, channels[0] if channels else None, now, store is not None
     )

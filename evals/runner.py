@@ -49,7 +49,9 @@ class _InProcess:
         self.config, self.world, self.policy_dir = config, world, policy_dir
         self._index_dir = tempfile.TemporaryDirectory(prefix="nextbest-eval-catalog-")
         # One catalog index for the whole suite: retrieval is part of what is scored, re-indexing is not.
-        self.search = open_product_search(Settings(data_dir=Path(self._index_dir.name)), world)
+        self.search = open_product_search(
+            Settings(data_dir=Path(self._index_dir.name)), world.products.values(), world.stock
+        )
 
     def close(self) -> None:
         self.search.close()

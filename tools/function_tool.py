@@ -1,21 +1,41 @@
-"""What every model-facing tool shares: its OpenAI function definition and a bounded, fault-wrapped run."""
+"""The one shape of a model-facing tool: name, input and output models, JSON schema, a deadline, and run.
+
+    FunctionTool[In, Out]          subclass it: name, description, input_model, output_model, _answer()
+    ├─ json_schema()               the OpenAI function definition, built once per class
+    ├─ timeout_s(deadline)         what is left of the decision's deadline, capped at max_timeout_s
+    ├─ answer(query, deadline=)    ToolAnswer: the output the model reads and the candidates it vouches for
+    └─ run(query, deadline=)       the output alone, for callers outside a decision
+
+`_answer` is synchronous (adapters are plain lookups or Chroma calls) and runs in a worker thread, so a
+stuck adapter costs the decision its timeout, not the event loop. Any fault becomes ToolError.
+The tools a decision offers are listed once, in `tools.registry.MODEL_TOOLS`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import copy
 import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from nextbest.contracts import ProductCandidate
 from nextbest.errors import ToolError
 
-__all__ = ["check_timeout", "function_spec", "run_bounded"]
+__all__ = ["DEFAULT_MAX_TIMEOUT_S", "FunctionTool", "ToolAnswer", "check_timeout", "function_spec", "run_bounded"]
+
+DEFAULT_MAX_TIMEOUT_S = 0.5
+"""No single tool call may take longer than this, however much of the deadline is left."""
 
 ResultT = TypeVar("ResultT")
 QueryT = TypeVar("QueryT")
+InT = TypeVar("InT", bound=BaseModel)
+OutT = TypeVar("OutT", bound=BaseModel)
 
 
 def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -63,3 +83,53 @@ async def run_bounded(name: str, timeout_s: float, call: Callable[[QueryT], Resu
         raise ToolError(name, f"timed out after {timeout_s:g}s") from exc
     except Exception as exc:  # any adapter fault: callers fall back on ToolError, never on a stray type
         raise ToolError(name, str(exc) or type(exc).__name__) from exc
+
+
+@dataclass(frozen=True)
+class ToolAnswer(Generic[OutT]):
+    """What one call returns: the output the model reads, and the products it found and verified.
+
+    `found` may only hold products the tool checked against the catalog and the inventory: they become
+    candidates, and validation accepts no product id that no tool vouched for.
+    """
+
+    output: OutT
+    found: Sequence[ProductCandidate] = ()
+
+
+class FunctionTool(ABC, Generic[InT, OutT]):
+    """A model-facing tool; see the module docstring. Subclasses set the class attributes and `_answer`."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    input_model: ClassVar[type[BaseModel]]
+    output_model: ClassVar[type[BaseModel]]
+
+    def __init__(self, *, max_timeout_s: float = DEFAULT_MAX_TIMEOUT_S) -> None:
+        self.max_timeout_s = check_timeout(max_timeout_s)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The OpenAI function-tool definition (built once, a fresh copy each call)."""
+        return function_spec(cls.name, cls.description, cls.input_model)
+
+    def timeout_s(self, deadline: float | None) -> float:
+        """Seconds this call may take: what is left until `deadline` (a `time.monotonic()` value), capped."""
+        if deadline is None:
+            return self.max_timeout_s
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ToolError(self.name, "the decision's deadline has passed")
+        return min(left, self.max_timeout_s)
+
+    async def answer(self, query: InT, *, deadline: float | None = None) -> ToolAnswer[OutT]:
+        """Answer `query` before `deadline`, or raise ToolError on any fault or when time runs out."""
+        return await run_bounded(self.name, self.timeout_s(deadline), self._answer, query)
+
+    async def run(self, query: InT, *, deadline: float | None = None) -> OutT:
+        """The output alone, for callers that do not gather candidates (a baseline agent, a test)."""
+        return (await self.answer(query, deadline=deadline)).output
+
+    @abstractmethod
+    def _answer(self, query: InT) -> ToolAnswer[OutT]:
+        """The synchronous work, run in a worker thread."""

@@ -1,35 +1,35 @@
-"""Stock lookups: the adapter a real inventory service plugs into, the world-backed one, and the model tool.
+"""Stock lookups: the adapter a real inventory service plugs into, an in-memory one, and the model tool.
 
-InventoryAdapter (Protocol)      levels / available / stores_near
-└── WorldInventory(world)        precomputed dict indexes, O(1) lookups
-InventoryTool(adapter)           the model-facing `check_inventory` tool, with a deadline
+InventoryAdapter (Protocol)        levels / available / stores_near
+└── InventoryIndex(stock, stores)  stock rows and stores, indexed once: O(1) lookups
+InventoryTool(adapter)             the model-facing `check_inventory` tool, bounded by the deadline
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, Self
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Annotated, Protocol, Self
 
 from pydantic import Field, model_validator
 
 from nextbest.contracts import Contract, Identifier, StockLevel, Store
 
-from .function_tool import check_timeout, function_spec, run_bounded
+from .function_tool import DEFAULT_MAX_TIMEOUT_S, FunctionTool, ToolAnswer
 
 if TYPE_CHECKING:
-    from nextbest.world import World
+    from .registry import ToolDeps
 
 __all__ = [
     "EARTH_RADIUS_KM",
     "InventoryAdapter",
     "InventoryAnswer",
+    "InventoryIndex",
     "InventoryQuery",
     "InventoryTool",
     "NearbyStock",
     "ProductAvailability",
-    "WorldInventory",
     "haversine_km",
 ]
 
@@ -62,21 +62,21 @@ class InventoryAdapter(Protocol):
         ...
 
 
-class WorldInventory(InventoryAdapter):
-    """The demo world's stock, indexed once so every lookup is a dict hit."""
+class InventoryIndex(InventoryAdapter):
+    """Stock rows and stores held in memory, indexed once so every lookup is a dict hit."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, stock: Iterable[StockLevel], stores: Iterable[Store]) -> None:
         rows: dict[str, list[StockLevel]] = defaultdict(list)
         # Keyed (product, size, store) with None meaning "any": all four roll-ups are precomputed.
         counts: dict[tuple[str, str | None, str | None], int] = defaultdict(int)
-        for row in world.stock:
+        for row in stock:
             rows[row.product_id].append(row)
             for size in {row.size, None}:
                 for store in (row.store_id, None):
                     counts[(row.product_id, size, store)] += row.quantity
         self._levels = {product_id: tuple(levels) for product_id, levels in rows.items()}
         self._counts = dict(counts)
-        self._stores = tuple(store for store in world.stores.values() if store.store_id != ONLINE)
+        self._stores = tuple(store for store in stores if store.store_id != ONLINE)
 
     def levels(self, product_id: str) -> Sequence[StockLevel]:
         return self._levels.get(product_id, ())
@@ -128,34 +128,30 @@ class InventoryAnswer(Contract):
     products: list[ProductAvailability] = Field(default_factory=list)
 
 
-class InventoryTool:
-    """Runs adapter calls in a worker thread under a timeout; any fault becomes ToolError."""
+class InventoryTool(FunctionTool[InventoryQuery, InventoryAnswer]):
+    """`check_inventory`: stock, sizes and nearby stores for product ids, straight from the adapter."""
 
     name = TOOL_NAME
+    description = (
+        "Check stock for product ids: units available, sizes in stock, and, given the shopper's lat/lon, "
+        "nearby stores that hold them. Never offer what is not in stock."
+    )
+    input_model = InventoryQuery
+    output_model = InventoryAnswer
 
-    def __init__(self, adapter: InventoryAdapter, *, timeout_s: float = 0.5) -> None:
+    def __init__(self, adapter: InventoryAdapter, *, max_timeout_s: float = DEFAULT_MAX_TIMEOUT_S) -> None:
+        super().__init__(max_timeout_s=max_timeout_s)
         self._adapter = adapter
-        self._timeout_s = check_timeout(timeout_s)
 
-    @staticmethod
-    def json_schema() -> dict[str, Any]:
-        """The OpenAI function-tool definition."""
-        return function_spec(
-            TOOL_NAME,
-            "Check stock for product ids: units available, sizes in stock, and, given the shopper's lat/lon, "
-            "nearby stores that hold them. Never offer what is not in stock.",
-            InventoryQuery,
-        )
+    @classmethod
+    def from_deps(cls, deps: ToolDeps) -> InventoryTool:
+        return cls(deps.inventory)
 
-    async def run(self, query: InventoryQuery) -> InventoryAnswer:
-        """Answer `query`, or raise ToolError on any fault or after `timeout_s`."""
-        return await run_bounded(TOOL_NAME, self._timeout_s, self._answer, query)
-
-    def _answer(self, query: InventoryQuery) -> InventoryAnswer:
+    def _answer(self, query: InventoryQuery) -> ToolAnswer[InventoryAnswer]:
         nearby: Sequence[tuple[Store, float]] = ()
         if query.lat is not None and query.lon is not None:
             nearby = self._adapter.stores_near(query.lat, query.lon, query.radius_km)
-        return InventoryAnswer(products=[self._product(pid, query, nearby) for pid in query.product_ids])
+        return ToolAnswer(InventoryAnswer(products=[self._product(pid, query, nearby) for pid in query.product_ids]))
 
     def _product(
         self, product_id: str, query: InventoryQuery, nearby: Sequence[tuple[Store, float]]

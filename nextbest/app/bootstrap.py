@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from agent.candidates import CandidateTools
-from agent.catalog_view import CatalogView, ProductSearch
 from agent.context import DecisionContext, PolicySource
 from agent.model import ChatModel, HttpClient, ModelConfig, OpenAIChatModel, model_http_client
 from agent.policies import ReloadingPolicies
@@ -20,9 +19,11 @@ from nextbest.clock import Clock, SystemClock
 from nextbest.errors import NextbestError
 from nextbest.settings import Settings
 from nextbest.world import World, load_world
-from tools.catalog import CachedSearch, CatalogIndex
-from tools.inventory import WorldInventory
-from tools.offers import OfferEligibility
+from tools.candidates import CatalogView
+from tools.catalog import CachedSearch, CatalogIndex, CatalogSearch
+from tools.inventory import InventoryIndex
+from tools.offers import OfferChecker
+from tools.registry import ToolDeps
 
 __all__ = ["Runtime", "build_model", "open_runtime", "settle_heap"]
 
@@ -80,7 +81,7 @@ def _search(settings: Settings, world: World, stack: AsyncExitStack) -> CatalogI
     try:
         from tools.catalog import open_product_search
 
-        index = open_product_search(settings, world)
+        index = open_product_search(settings, world.products.values(), world.stock)
     except NextbestError as exc:  # retrieval refines candidates; the rules still decide without it
         log.warning("catalog retrieval unavailable, continuing without it: %s", exc)
         return None
@@ -88,7 +89,7 @@ def _search(settings: Settings, world: World, stack: AsyncExitStack) -> CatalogI
     return index
 
 
-def _cached(settings: Settings, index: CatalogIndex | None) -> ProductSearch | None:
+def _cached(settings: Settings, index: CatalogIndex | None) -> CatalogSearch | None:
     """The rules path's retrieval behind a short-lived cache: a filtered Chroma query costs milliseconds."""
     if index is None or settings.catalog_cache_size == 0:
         return index
@@ -103,7 +104,7 @@ async def open_runtime(
     policies: PolicySource | None = None,
     world: World | None = None,
     http_client: HttpClient | None = None,
-    search: ProductSearch | Literal["auto"] | None = "auto",
+    search: CatalogSearch | Literal["auto"] | None = "auto",
 ) -> Runtime:
     """Open every dependency; `aclose()` releases them. Arguments override settings, for tests and benchmarks."""
     stack = AsyncExitStack()
@@ -124,8 +125,8 @@ async def open_runtime(
     rules_search = _cached(settings, index) if search == "auto" else search
     tools = CandidateTools(
         catalog=CatalogView(world.products),
-        inventory=WorldInventory(world),
-        offers=OfferEligibility(world.offers, products=world.products),
+        inventory=InventoryIndex(world.stock, world.stores.values()),
+        offers=OfferChecker(world.offers, products=world.products),
         offer_catalog=world.offers,
         search=rules_search,
     )
@@ -136,7 +137,7 @@ async def open_runtime(
         tools=tools,
         ledger=ledger,
         model=model,
-        toolbox=DecisionToolBox(tools.catalog, tools.inventory, index),
+        toolbox=DecisionToolBox.from_registry(ToolDeps(tools.catalog, tools.inventory, search=index)),
     )
     return Runtime(
         settings=settings, world=world, decider=Decider(ctx), ledger=ledger, policies=reloading, exit_stack=stack

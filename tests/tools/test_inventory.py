@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from nextbest.contracts import Product, StockLevel, Store
 from nextbest.errors import ToolError
 from nextbest.world import World, load_world
-from tools.inventory import InventoryQuery, InventoryTool, WorldInventory, haversine_km
+from tools.inventory import InventoryIndex, InventoryQuery, InventoryTool, haversine_km
 
 # Two SoHo-area stores 1.1 km apart, one in Paris, and the warehouse far away.
 STORES = {
@@ -35,8 +35,8 @@ def small_world() -> World:
 
 
 @pytest.fixture
-def inventory(small_world: World) -> WorldInventory:
-    return WorldInventory(small_world)
+def inventory(small_world: World) -> InventoryIndex:
+    return InventoryIndex(small_world.stock, small_world.stores.values())
 
 
 def test_haversine_matches_known_distances() -> None:
@@ -62,17 +62,17 @@ def test_haversine_matches_known_distances() -> None:
     ],
 )
 def test_available_rolls_up_sizes_and_stores(
-    inventory: WorldInventory, product_id: str, size: str | None, store_id: str | None, expected: int
+    inventory: InventoryIndex, product_id: str, size: str | None, store_id: str | None, expected: int
 ) -> None:
     assert inventory.available(product_id, size=size, store_id=store_id) == expected
 
 
-def test_levels_are_the_product_rows(inventory: WorldInventory) -> None:
+def test_levels_are_the_product_rows(inventory: InventoryIndex) -> None:
     assert [(row.size, row.store_id) for row in inventory.levels("P2")] == [(None, "A"), (None, "P"), (None, "online")]
     assert inventory.levels("P9") == ()
 
 
-def test_stores_near_are_sorted_within_radius_and_never_the_warehouse(inventory: WorldInventory) -> None:
+def test_stores_near_are_sorted_within_radius_and_never_the_warehouse(inventory: InventoryIndex) -> None:
     near = inventory.stores_near(40.7240, -73.9990, 2)
     assert [store.store_id for store, _ in near] == ["A", "B"]
     assert near[0][1] < near[1][1] < 2
@@ -80,9 +80,9 @@ def test_stores_near_are_sorted_within_radius_and_never_the_warehouse(inventory:
     assert inventory.stores_near(0, 0, 100) == []
 
 
-def test_world_inventory_agrees_with_the_raw_rows_of_the_real_world() -> None:
+def test_the_index_agrees_with_the_raw_rows_of_the_real_world() -> None:
     world = load_world()
-    inventory = WorldInventory(world)
+    inventory = InventoryIndex(world.stock, world.stores.values())
     totals: dict[tuple[str, str | None], int] = {}
     for row in world.stock:
         totals[(row.product_id, row.size)] = totals.get((row.product_id, row.size), 0) + row.quantity
@@ -91,7 +91,7 @@ def test_world_inventory_agrees_with_the_raw_rows_of_the_real_world() -> None:
     assert sum(inventory.available(pid) for pid in world.products) == sum(row.quantity for row in world.stock)
 
 
-async def test_tool_reports_totals_sizes_and_nearby_stock(inventory: WorldInventory) -> None:
+async def test_tool_reports_totals_sizes_and_nearby_stock(inventory: InventoryIndex) -> None:
     query = InventoryQuery(product_ids=["P1", "P2", "P9"], lat=40.7240, lon=-73.9990, radius_km=2)
     answer = await InventoryTool(inventory).run(query)
     coat, lamp, ghost = answer.products
@@ -102,7 +102,7 @@ async def test_tool_reports_totals_sizes_and_nearby_stock(inventory: WorldInvent
     assert (ghost.known, ghost.available) == (False, 0)
 
 
-async def test_tool_narrows_to_a_size_and_a_store(inventory: WorldInventory) -> None:
+async def test_tool_narrows_to_a_size_and_a_store(inventory: InventoryIndex) -> None:
     answer = await InventoryTool(inventory).run(InventoryQuery(product_ids=["P1"], size="M", store_id="A"))
     (coat,) = answer.products
     assert (coat.available, coat.online) == (2, 0)
@@ -156,7 +156,7 @@ async def test_tool_times_out_as_a_tool_error() -> None:
     stuck = _Stuck()
     try:
         with pytest.raises(ToolError, match=r"check_inventory: timed out after 0\.05s") as caught:
-            await InventoryTool(stuck, timeout_s=0.05).run(InventoryQuery(product_ids=["P1"]))
+            await InventoryTool(stuck, max_timeout_s=0.05).run(InventoryQuery(product_ids=["P1"]))
     finally:
         # Free the worker thread before the event loop shuts its executor down and waits for it.
         stuck.release.set()
@@ -169,6 +169,6 @@ async def test_adapter_failure_becomes_a_tool_error() -> None:
     assert isinstance(caught.value.__cause__, ConnectionError)
 
 
-def test_timeout_must_be_positive(inventory: WorldInventory) -> None:
+def test_timeout_must_be_positive(inventory: InventoryIndex) -> None:
     with pytest.raises(ValueError, match="positive"):
-        InventoryTool(inventory, timeout_s=0)
+        InventoryTool(inventory, max_timeout_s=0)

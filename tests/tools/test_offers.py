@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,16 +24,8 @@ from nextbest.contracts import (
 from nextbest.contracts import (
     OfferEligibility as Rules,
 )
-from nextbest.errors import ToolError
 from nextbest.world import load_world
-from tools.offers import (
-    CheckOffersTool,
-    OfferContext,
-    OfferEligibility,
-    OfferQuery,
-    cart_value,
-    effective_discount,
-)
+from tools.offers import OfferChecker, effective_discount
 
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
 PRODUCTS = {
@@ -74,7 +64,7 @@ def _check(offer: Offer, **situation: Any) -> OfferCheck:
         "store_nearby": True,
     }
     facts.update(situation)
-    (check,) = OfferEligibility({offer.offer_id: offer}, products=PRODUCTS).check(**facts)
+    (check,) = OfferChecker({offer.offer_id: offer}, products=PRODUCTS).check(**facts)
     return check
 
 
@@ -198,7 +188,7 @@ def test_discount_is_the_effective_one_after_the_cap(cap: float | None, cart: fl
 
 def test_pools_filter_and_book_order_is_kept() -> None:
     offers = {o.offer_id: o for o in (_offer("B", pool="geo"), _offer("A", pool="loyalty"), _offer("C", pool="geo"))}
-    checker = OfferEligibility(offers)
+    checker = OfferChecker(offers)
     facts: dict[str, Any] = {"profile": None, "event": _event(), "channel": None, "cart_value": 0, "now": NOW}
     assert [c.offer_id for c in checker.check(**facts)] == ["B", "A", "C"]
     assert [c.offer_id for c in checker.check(**facts, pools=["geo"])] == ["B", "C"]
@@ -210,30 +200,18 @@ def test_now_must_be_aware() -> None:
         _check(_offer(), now=datetime(2026, 11, 28, 12))
 
 
-def test_cart_value_reads_carts_then_orders() -> None:
-    cart = [
-        CartItem(product_id="A", price=10, quantity=3),
-        CartItem(product_id="B", price=5.5),
-        CartItem(product_id="C"),
-    ]
-    assert cart_value(_event(cart=cart)) == 35.5
-    assert cart_value(_event(order=Order(order_id="O", items=cart))) == 35.5
-    assert cart_value(_event(order=Order(order_id="O", items=cart, total=30))) == 30
-    assert cart_value(_event()) == 0
-
-
 def test_world_offers_for_the_cart_abandonment_example() -> None:
     world = load_world()
     path = Path(__file__).resolve().parents[2] / "examples" / "cart_abandonment.json"
     request = DecideRequest.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    checker = OfferEligibility(world.offers, products=world.products)
+    checker = OfferChecker(world.offers, products=world.products)
     checks = {
         check.offer_id: check
         for check in checker.check(
             profile=request.profile,
             event=request.event,
             channel=Channel.EMAIL,
-            cart_value=cart_value(request.event),
+            cart_value=sum((item.price or 0) * item.quantity for item in request.event.properties.cart),
             now=request.event.occurred_at,
         )
     }
@@ -245,70 +223,3 @@ def test_world_offers_for_the_cart_abandonment_example() -> None:
     assert checks["OFF-WELCOME-10"].reason == "first purchase only; acquisition offer: customer already converted"
     # The cart holds running socks, so the category rule passes and only the channel is wrong.
     assert checks["OFF-XSELL-RUN-10"].reason == "channel email not allowed [app, web]"
-
-
-def _context(**changes: Any) -> OfferContext:
-    facts: dict[str, Any] = {"profile": _profile(), "event": _event(), "now": NOW, "cart_value": 100.0}
-    facts.update(changes)
-    return OfferContext(**facts)
-
-
-async def test_tool_lists_eligible_offers_with_titles_by_default() -> None:
-    offers = {o.offer_id: o for o in (_offer("A", min_cart_value=500), _offer("B", valid_until=DEC_1))}
-    tool = CheckOffersTool(OfferEligibility(offers), _context(redemptions={"A": 0}))
-    answer = await tool.run(OfferQuery())
-    assert [(o.offer_id, o.title, o.eligible, o.discount_percent, o.valid_until) for o in answer.offers] == [
-        ("B", "Offer B", True, 20, DEC_1)
-    ]
-    everything = await tool.run(OfferQuery(only_eligible=False, channel=Channel.SMS))
-    assert [(o.offer_id, o.reason) for o in everything.offers] == [("A", "cart 100.00 < min 500.00"), ("B", "")]
-
-
-async def test_tool_passes_the_model_choices_through() -> None:
-    offers = {
-        o.offer_id: o for o in (_offer("A", channels=[Channel.EMAIL]), _offer("B", pool="geo", categories=["coffee"]))
-    }
-    tool = CheckOffersTool(OfferEligibility(offers), _context())
-    assert [o.offer_id for o in (await tool.run(OfferQuery(channel=Channel.SMS))).offers] == []
-    answer = await tool.run(OfferQuery(pools=["geo"], categories=["coffee"]))
-    assert [o.offer_id for o in answer.offers] == ["B"]
-
-
-class _Stuck:
-    def __init__(self, *, fail: bool = False) -> None:
-        self.release = threading.Event()
-        self.fail = fail
-
-    @property
-    def offers(self) -> Mapping[str, Offer]:
-        return {}
-
-    def check(self, **facts: Any) -> list[OfferCheck]:
-        if self.fail:
-            raise RuntimeError("offer service down")
-        self.release.wait(timeout=10)
-        return []
-
-
-async def test_tool_times_out_as_a_tool_error() -> None:
-    stuck = _Stuck()
-    try:
-        with pytest.raises(ToolError, match=r"check_offers: timed out after 0\.05s"):
-            await CheckOffersTool(stuck, _context(), timeout_s=0.05).run(OfferQuery())
-    finally:
-        stuck.release.set()
-
-
-async def test_checker_failure_becomes_a_tool_error() -> None:
-    with pytest.raises(ToolError, match="offer service down") as caught:
-        await CheckOffersTool(_Stuck(fail=True), _context()).run(OfferQuery())
-    assert caught.value.tool == "check_offers"
-
-
-def test_json_schema_is_an_openai_function_tool() -> None:
-    schema: dict[str, Any] = CheckOffersTool.json_schema()
-    function = schema["function"]
-    assert (schema["type"], function["name"]) == ("function", "check_offers")
-    properties: Sequence[str] = list(function["parameters"]["properties"])
-    assert set(properties) == {"pools", "channel", "categories", "only_eligible"}
-    assert "title" not in function["parameters"]

@@ -1,20 +1,21 @@
 """Catalog retrieval: products in Chroma, searched by text or by example, filtered on stock, category, price.
 
-    factory.open_product_search(settings, world)   the service's retrieval, synced with the world
+    factory.open_product_search(settings, products, stock)  the service's retrieval, synced with them
     factory.index_catalog(settings, products, stock) the `nextbest catalog index` command
     factory.open_catalog(settings) ─► index.CatalogIndex(client, embedding, collection)
                                         ├─ upsert(products, stock)   incremental, by content hash
                                         ├─ search(query, filter, k)  text → products
                                         ├─ similar(id, filter, k)    product → products
                                         └─ update_stock(levels)      metadata only
-    cache.CachedSearch(index)          recent search_ids/similar_ids answers, LRU with a TTL
-    tool.SearchCatalogTool(index)      the model-facing `search_catalog` tool
+    search.CatalogSearch               the one search protocol (search, similar); search_ids/similar_ids
+    cache.CachedSearch(index)          recent answers, LRU with a TTL, itself a CatalogSearch
     embeddings.make_embedding(kind)    lexical | minilm | openai, each registered with Chroma
 
+The model-facing `search_catalog` tool is `tools.search_catalog.SearchCatalogTool`.
 Importing this package registers the embedding functions, which a persisted collection needs to reopen.
 """
 
-from .cache import CachedSearch, Searcher
+from .cache import CachedSearch
 from .embeddings import LexicalEmbedding, MiniLMEmbedding, OpenAIEmbedding, make_embedding, semantic_available
 from .factory import (
     Stock,
@@ -27,23 +28,20 @@ from .factory import (
 )
 from .index import CatalogIndex, Progress
 from .models import CatalogFilter, CatalogHit, IndexStats
-from .tool import CatalogQuery, CatalogResult, CatalogSearcher, SearchCatalogTool
+from .search import IN_STOCK, CatalogSearch, search_ids, similar_ids
 
 __all__ = [
+    "IN_STOCK",
     "CachedSearch",
     "CatalogFilter",
     "CatalogHit",
     "CatalogIndex",
-    "CatalogQuery",
-    "CatalogResult",
-    "CatalogSearcher",
+    "CatalogSearch",
     "IndexStats",
     "LexicalEmbedding",
     "MiniLMEmbedding",
     "OpenAIEmbedding",
     "Progress",
-    "SearchCatalogTool",
-    "Searcher",
     "Stock",
     "collection_name",
     "index_catalog",
@@ -51,6 +49,8 @@ __all__ = [
     "make_embedding",
     "open_catalog",
     "open_product_search",
+    "search_ids",
     "semantic_available",
+    "similar_ids",
     "stock_totals",
 ]

@@ -13,7 +13,6 @@ from chromadb.config import Settings as ChromaSettings
 from nextbest.contracts import Product, StockLevel
 from nextbest.errors import ConfigError
 from nextbest.settings import EmbeddingKind, Settings
-from nextbest.world import World
 
 from .embeddings import make_embedding
 from .index import CatalogIndex, Progress
@@ -72,7 +71,7 @@ def stock_totals(levels: Iterable[StockLevel]) -> dict[str, int]:
 
 
 Stock = Mapping[str, int] | Callable[[str], int] | Iterable[StockLevel]
-"""Units per product id: a mapping, a function, or the world's stock levels (summed per product)."""
+"""Units per product id: a mapping, a function, or stock rows (summed per product)."""
 
 
 def index_catalog(
@@ -88,11 +87,11 @@ def index_catalog(
         return index.upsert(products, _units(stock), progress=progress)
 
 
-def open_product_search(settings: Settings, world: World) -> CatalogIndex:
-    """The catalog index, synced with `world` first: unchanged products cost a hash, not an embedding."""
+def open_product_search(settings: Settings, products: Iterable[Product], stock: Stock) -> CatalogIndex:
+    """The catalog index, synced with `products` first: unchanged products cost a hash, not an embedding."""
     index = open_catalog(settings)
     try:
-        index.upsert(world.products.values(), _units(world.stock))
+        index.upsert(products, _units(stock))
     except BaseException:
         index.close()
         raise

@@ -169,17 +169,6 @@ class CatalogIndex:
             return admitted[:k]
         return _hits(self._collection.query(n_results=k, where=where, include=["metadatas", "distances"], **query))
 
-    def search_ids(self, query: str, *, k: int, categories: Sequence[str] = ()) -> list[str]:
-        """In-stock product ids for `query`, best first (the agent's `ProductSearch` shape)."""
-        return [hit.product_id for hit in self.search(query, CatalogFilter(categories=list(categories)), k)]
-
-    def similar_ids(self, product_id: str, *, k: int) -> list[str]:
-        """In-stock ids like `product_id`, best first; empty when it is not indexed."""
-        try:
-            return [hit.product_id for hit in self.similar(product_id, CatalogFilter(), k)]
-        except NotFoundError:
-            return []
-
     def update_stock(self, levels: Mapping[str, int]) -> None:
         """Flip `in_stock` for the given products without re-embedding; unknown ids are ignored."""
         with _store_errors("stock update"):

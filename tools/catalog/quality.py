@@ -1,8 +1,7 @@
 """Retrieval quality and latency of the catalog index: recall@k, MRR, p50/p95 per embedding function.
 
-    python -m tools.catalog.quality [lexical minilm openai]
-
-builds the world's catalog into a throwaway Chroma per embedding and prints a Markdown table.
+`main(kinds, load_products=...)` builds the given catalog into a throwaway Chroma per embedding and prints a
+Markdown table; `python -m benchmarks.retrieval_quality [lexical minilm openai]` runs it on the demo world.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from ._queries import WORLD_QUERIES, LabelledQuery
 from .embeddings import make_embedding
 from .index import CatalogIndex
 from .models import CatalogFilter
-from .tool import CatalogSearcher
+from .search import CatalogSearch
 
 __all__ = ["WORLD_QUERIES", "LabelledQuery", "QualityReport", "evaluate", "format_table", "main", "measure"]
 
@@ -55,7 +54,7 @@ def _percentile(samples: Sequence[float], fraction: float) -> float:
 
 
 def evaluate(
-    index: CatalogSearcher,
+    index: CatalogSearch,
     products: Iterable[Product],
     queries: Sequence[LabelledQuery] = WORLD_QUERIES,
     *,
@@ -128,7 +127,7 @@ def format_table(reports: Iterable[QualityReport]) -> str:
 def main(
     argv: Sequence[str] | None = None,
     *,
-    load_products: Callable[[], Iterable[Product]] | None = None,
+    load_products: Callable[[], Iterable[Product]],
     settings: Settings | None = None,
 ) -> str:
     """Measure each embedding kind named in `argv` (default: lexical, and minilm when installed)."""
@@ -137,7 +136,7 @@ def main(
         EmbeddingKind.LEXICAL,
         EmbeddingKind.MINILM,
     ]
-    products = list((load_products or _world_products)())
+    products = list(load_products())
     reports: list[QualityReport] = []
     for kind in kinds:
         try:
@@ -150,13 +149,3 @@ def main(
     table = format_table(reports)
     print(table)
     return table
-
-
-def _world_products() -> Iterable[Product]:
-    from nextbest.world import load_world  # the generator is only needed by the CLI
-
-    return load_world().products.values()
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,4 @@
-"""Opening the catalog from settings: embedded or server, indexing from the CLI, syncing with the world."""
+"""Opening the catalog from settings: embedded or server, indexing from the CLI, syncing with given products."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from chromadb.api import ClientAPI
 from nextbest.contracts import Product, StockLevel
 from nextbest.errors import ConfigError
 from nextbest.settings import EmbeddingKind, Settings
-from nextbest.world import World
 from tools.catalog import (
     CatalogFilter,
     collection_name,
@@ -19,6 +18,8 @@ from tools.catalog import (
     make_client,
     open_catalog,
     open_product_search,
+    search_ids,
+    similar_ids,
     stock_totals,
 )
 
@@ -68,20 +69,13 @@ def test_rebuild_re_embeds_everything(tmp_path: Path, catalog: list[Product], st
     assert index_catalog(settings, catalog, stock, rebuild=True).added == len(catalog)
 
 
-def test_open_product_search_syncs_with_the_world(tmp_path: Path, catalog: list[Product]) -> None:
-    world = World(
-        products={product.product_id: product for product in catalog},
-        stores={},
-        offers={},
-        customers={},
-        stock=(_level("P04", "online", 1), _level("P05", "online", 1)),
-        categories=("memory_cards",),
-    )
+def test_open_product_search_syncs_with_the_products_and_stock(tmp_path: Path, catalog: list[Product]) -> None:
+    rows = (_level("P04", "online", 1), _level("P05", "online", 1))
 
-    with open_product_search(Settings(data_dir=tmp_path), world) as search:
+    with open_product_search(Settings(data_dir=tmp_path), catalog, rows) as search:
         assert search.count() == len(catalog)
-        assert search.search_ids("sd memory card", k=5) == ["P04", "P05"]
-        assert search.similar_ids("P04", k=5) == ["P05"]
+        assert search_ids(search, "sd memory card", k=5) == ["P04", "P05"]
+        assert similar_ids(search, "P04", k=5) == ["P05"]
 
 
 @pytest.mark.parametrize("url", ["ftp://chroma:8000", "http://", "http://chroma:port"])

@@ -9,7 +9,7 @@ from chromadb.api import ClientAPI
 
 from nextbest.contracts import Product
 from nextbest.errors import NotFoundError, StoreError
-from tools.catalog import CatalogFilter, CatalogIndex, LexicalEmbedding
+from tools.catalog import CatalogFilter, CatalogIndex, LexicalEmbedding, search_ids, similar_ids
 
 EVERYTHING = CatalogFilter(in_stock=False)
 
@@ -145,7 +145,7 @@ def test_similar_respects_filters(index: CatalogIndex) -> None:
 def test_similar_to_an_unknown_product_is_not_found(index: CatalogIndex) -> None:
     with pytest.raises(NotFoundError, match="P99"):
         index.similar("P99", CatalogFilter())
-    assert index.similar_ids("P99", k=3) == []
+    assert similar_ids(index, "P99", k=3) == []
 
 
 def test_update_stock_touches_only_in_stock(index: CatalogIndex) -> None:
@@ -157,9 +157,10 @@ def test_update_stock_touches_only_in_stock(index: CatalogIndex) -> None:
     assert (boot.product_id, boot.title, boot.price) == ("P09", "Nordhem Chalet Winter Boot", 179.99)
 
 
-def test_ids_adapters_match_the_agent_protocol(index: CatalogIndex) -> None:
-    assert index.search_ids("winter", k=5, categories=["footwear"]) == ["P08"]  # P09 is out of stock
-    assert index.similar_ids("P06", k=1) == ["P07"]
+def test_the_id_helpers_read_in_stock_ids_off_the_hits(index: CatalogIndex) -> None:
+    footwear = CatalogFilter(categories=["footwear"])
+    assert search_ids(index, "winter", k=5, flt=footwear) == ["P08"]  # P09 is out of stock
+    assert similar_ids(index, "P06", k=1) == ["P07"]
 
 
 def test_blank_query_returns_nothing(index: CatalogIndex) -> None:

@@ -1,22 +1,13 @@
-"""An in-memory view of the product catalog: lookups by id and category, built once per world."""
+"""An in-memory view of the product catalog: lookups by id and category, built once per catalog."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Protocol
 
 from nextbest.contracts import Product
 
-__all__ = ["CatalogView", "ProductSearch"]
-
-
-class ProductSearch(Protocol):
-    """Retrieval over the catalog (Chroma in production); returns product ids, best first."""
-
-    def search_ids(self, query: str, *, k: int, categories: Sequence[str] = ()) -> list[str]: ...
-
-    def similar_ids(self, product_id: str, *, k: int) -> list[str]: ...
+__all__ = ["CatalogView"]
 
 
 class CatalogView:

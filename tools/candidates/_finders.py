@@ -1,16 +1,16 @@
-"""Product sources a playbook can name: each turns the moment into ranked product ids."""
+"""The product sources' work: each turns the moment into ranked product ids (and maybe an anchor)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from nextbest.contracts import DecideRequest, Product, Store
 from nextbest.policy import ProductSource
-from tools.inventory import InventoryAdapter
 
-from .catalog_view import CatalogView, ProductSearch
+from ..catalog.search import CatalogSearch, search_ids, similar_ids
+from ..inventory import InventoryAdapter
+from .view import CatalogView
 
 PRICE_BANDS: dict[str, tuple[float, float]] = {"budget": (0, 60), "mid": (25, 200), "premium": (90, 100_000)}
 SESSION_EVENTS = ("product_view", "search", "add_to_cart")
@@ -24,7 +24,19 @@ class SourceHit:
     size: str | None = None
 
 
+@dataclass(frozen=True)
+class SourceInput:
+    """Everything a source may read for one decision."""
+
+    request: DecideRequest
+    catalog: CatalogView
+    inventory: InventoryAdapter
+    search: CatalogSearch | None = None
+    store: Store | None = None
+
+
 Hits = tuple[list[SourceHit], SourceHit | None]
+"""Ranked hits, and the anchor (what the moment is about) when the source knows one."""
 
 
 def _links(product: Product | None, source: ProductSource, relevance: float, *, compatible: bool) -> list[SourceHit]:
@@ -35,11 +47,11 @@ def _links(product: Product | None, source: ProductSource, relevance: float, *, 
     return [SourceHit(pid, source, round(relevance - index * step, 4)) for index, pid in enumerate(ids)]
 
 
-def _cart(request: DecideRequest, catalog: CatalogView) -> Hits:
+def cart(given: SourceInput) -> Hits:
     hits = [
         SourceHit(item.product_id, ProductSource.CART, 1.0 - index * 0.01, item.size)
-        for index, item in enumerate(request.event.properties.cart)
-        if item.product_id in catalog
+        for index, item in enumerate(given.request.event.properties.cart)
+        if item.product_id in given.catalog
     ]
     return hits, hits[0] if hits else None
 
@@ -50,11 +62,27 @@ def _event_product(request: DecideRequest, catalog: CatalogView) -> Product | No
     return catalog.get(product_id) if product_id else None
 
 
-def _linked(request: DecideRequest, catalog: CatalogView, *, compatible: bool) -> Hits:
-    product = _event_product(request, catalog)
+def event_product(given: SourceInput) -> Hits:
+    product = _event_product(given.request, given.catalog)
+    if product is None:
+        return [], None
+    hit = SourceHit(product.product_id, ProductSource.EVENT_PRODUCT, 1.0)
+    return [hit], hit
+
+
+def _linked(given: SourceInput, *, compatible: bool) -> Hits:
+    product = _event_product(given.request, given.catalog)
     source = ProductSource.COMPATIBLE if compatible else ProductSource.BOUGHT_TOGETHER
     anchor = SourceHit(product.product_id, ProductSource.EVENT_PRODUCT, 1.0) if product else None
     return _links(product, source, 0.9 if compatible else 0.95, compatible=compatible), anchor
+
+
+def bought_together(given: SourceInput) -> Hits:
+    return _linked(given, compatible=False)
+
+
+def compatible(given: SourceInput) -> Hits:
+    return _linked(given, compatible=True)
 
 
 def _latest_purchase_products(request: DecideRequest, catalog: CatalogView) -> list[Product]:
@@ -72,9 +100,9 @@ def _purchased_ids(request: DecideRequest) -> set[str]:
     return {pid for purchase in profile.purchase_history for pid in purchase.product_ids}
 
 
-def _order_pairs(request: DecideRequest, catalog: CatalogView) -> Hits:
-    bought = _latest_purchase_products(request, catalog)
-    owned = _purchased_ids(request)
+def order_pairs(given: SourceInput) -> Hits:
+    bought = _latest_purchase_products(given.request, given.catalog)
+    owned = _purchased_ids(given.request)
     hits: list[SourceHit] = []
     for product in bought:
         hits += _links(product, ProductSource.ORDER_PAIRS, 0.9, compatible=False)
@@ -84,26 +112,27 @@ def _order_pairs(request: DecideRequest, catalog: CatalogView) -> Hits:
     return hits, anchor
 
 
-def _order_items(request: DecideRequest, catalog: CatalogView) -> Hits:
-    order = request.event.properties.order
+def order_items(given: SourceInput) -> Hits:
+    order = given.request.event.properties.order
     items = order.items if order else []
     hits = [
         SourceHit(item.product_id, ProductSource.ORDER_ITEMS, 1.0, item.size)
         for item in items
-        if item.product_id in catalog
+        if item.product_id in given.catalog
     ]
     return hits, hits[0] if hits else None
 
 
-def _session_intent(request: DecideRequest, catalog: CatalogView, search: ProductSearch | None) -> Hits:
+def session_intent(given: SourceInput) -> Hits:
     """The latest intent leads: a search query beats the viewed product, which beats earlier views."""
+    request, catalog, search = given.request, given.catalog, given.search
     props = request.event.properties
     hits: list[SourceHit] = []
     anchor: SourceHit | None = None
     if props.query and search is not None:
         # A search hit that fits what the session looked at earlier (a card for the viewed camera) ranks first.
         fits = {hit.product_id for hit in _earlier_session(request, catalog)}
-        ids = search.search_ids(props.query, k=15)
+        ids = search_ids(search, props.query, k=15)
         hits += [
             SourceHit(pid, ProductSource.SESSION_INTENT, round(0.95 - i * 0.02 + (0.04 if pid in fits else 0), 4))
             for i, pid in enumerate(ids)
@@ -114,7 +143,7 @@ def _session_intent(request: DecideRequest, catalog: CatalogView, search: Produc
         hits += _links(product, ProductSource.SESSION_INTENT, 0.85, compatible=True)
         hits += _links(product, ProductSource.SESSION_INTENT, 0.8, compatible=False)
         if search is not None:
-            similar = search.similar_ids(product.product_id, k=8)
+            similar = similar_ids(search, product.product_id, k=8)
             hits += [
                 SourceHit(pid, ProductSource.SESSION_INTENT, 0.6 - i * 0.01, None) for i, pid in enumerate(similar)
             ]
@@ -158,7 +187,8 @@ def _affinity_categories(request: DecideRequest, catalog: CatalogView) -> list[s
     return [category for category, _ in counts.most_common(3)]
 
 
-def _history_affinity(request: DecideRequest, catalog: CatalogView) -> Hits:
+def history_affinity(given: SourceInput) -> Hits:
+    request, catalog = given.request, given.catalog
     categories = _affinity_categories(request, catalog)
     band = request.profile.traits.price_band if request.profile else None
     low, high = PRICE_BANDS.get(band or "", (0, 100_000))
@@ -174,51 +204,20 @@ def _history_affinity(request: DecideRequest, catalog: CatalogView) -> Hits:
     return hits, None
 
 
-def _nearby_stock(
-    request: DecideRequest, catalog: CatalogView, store: Store | None, inventory: InventoryAdapter
-) -> Hits:
+def nearby_stock(given: SourceInput) -> Hits:
+    store = given.store
     if store is None:
         return [], None
-    hits, _ = _history_affinity(request, catalog)
+    hits, _ = history_affinity(given)
     if not hits:  # no history: the store's best-margin items in any category still make a fair invitation
-        hits = [SourceHit(pid, ProductSource.NEARBY_STOCK, 0.4) for pid in _any_stock(catalog, inventory, store)]
+        hits = [SourceHit(pid, ProductSource.NEARBY_STOCK, 0.4) for pid in _any_stock(given, store)]
     return [SourceHit(h.product_id, ProductSource.NEARBY_STOCK, h.relevance) for h in hits], None
 
 
-def _any_stock(catalog: CatalogView, inventory: InventoryAdapter, store: Store) -> list[str]:
+def _any_stock(given: SourceInput, store: Store) -> list[str]:
     found: list[str] = []
-    for category in catalog.categories:
-        for product in catalog.in_category(category)[:3]:
-            if inventory.available(product.product_id, store_id=store.store_id) > 0:
+    for category in given.catalog.categories:
+        for product in given.catalog.in_category(category)[:3]:
+            if given.inventory.available(product.product_id, store_id=store.store_id) > 0:
                 found.append(product.product_id)
     return found[:12]
-
-
-def hits_for_source(
-    source: ProductSource,
-    request: DecideRequest,
-    catalog: CatalogView,
-    search: ProductSearch | None,
-    store: Store | None,
-    inventory: InventoryAdapter,
-) -> Hits:
-    table: dict[ProductSource, Callable[[], Hits]] = {
-        ProductSource.CART: lambda: _cart(request, catalog),
-        ProductSource.EVENT_PRODUCT: lambda: _event_only(request, catalog),
-        ProductSource.BOUGHT_TOGETHER: lambda: _linked(request, catalog, compatible=False),
-        ProductSource.COMPATIBLE: lambda: _linked(request, catalog, compatible=True),
-        ProductSource.SESSION_INTENT: lambda: _session_intent(request, catalog, search),
-        ProductSource.HISTORY_AFFINITY: lambda: _history_affinity(request, catalog),
-        ProductSource.ORDER_ITEMS: lambda: _order_items(request, catalog),
-        ProductSource.ORDER_PAIRS: lambda: _order_pairs(request, catalog),
-        ProductSource.NEARBY_STOCK: lambda: _nearby_stock(request, catalog, store, inventory),
-    }
-    return table[source]()
-
-
-def _event_only(request: DecideRequest, catalog: CatalogView) -> Hits:
-    product = _event_product(request, catalog)
-    if product is None:
-        return [], None
-    hit = SourceHit(product.product_id, ProductSource.EVENT_PRODUCT, 1.0)
-    return [hit], hit
