@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         default=1000, description="Connections to the model server: decisions waiting on the model at once"
     )
 
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL (postgresql://…) for the ledger; shared by hosts; wins over Redis"
+    )
+    database_schema: str = Field(default="nextbest", description="The PostgreSQL schema nextbest's tables live in")
     redis_url: str | None = Field(default=None, description="Use Redis for the ledger instead of SQLite")
     reservation_ttl_s: Annotated[int, Field(gt=0)] = 900
     holdout_percent: Annotated[float, Field(ge=0, le=100)] = 5.0
@@ -81,7 +85,7 @@ class Settings(BaseSettings):
 
     policy_watch: bool = Field(default=True, description="Reload prompts/ on change while serving")
 
-    @field_validator("model", "redis_url", "chroma_url", "openai_base_url", mode="before")
+    @field_validator("model", "database_url", "redis_url", "chroma_url", "openai_base_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

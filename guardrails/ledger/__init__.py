@@ -13,8 +13,9 @@ A reservation counts from the moment it is made. Feedback confirms it (delivered
 feedback releases it at once; a reservation never confirmed stops counting `reservation_ttl_s` after the
 contact's time (`at + ttl <= now`), so a lost callback cannot block a customer's channel for good.
 
-`SqliteLedger` is the default (one file, several workers); `RedisLedger` lets several hosts share a ledger.
-`open_ledger(settings)` picks Redis when `settings.redis_url` is set.
+`SqliteLedger` is the default (one file, several workers); `PostgresLedger` and `RedisLedger` let several
+hosts share a ledger. `open_ledger(settings)` picks PostgreSQL when `settings.database_url` is set, else Redis
+when `settings.redis_url` is set, else SQLite in the data dir.
 """
 
 from __future__ import annotations
@@ -24,17 +25,25 @@ from nextbest.errors import StoreError
 from nextbest.settings import Settings
 
 from .interface import CommitResult, CommitStatus, Ledger
+from .postgres_ledger import PostgresLedger
 from .redis_ledger import RedisLedger
 from .sqlite_ledger import SqliteLedger
 
-__all__ = ["CommitResult", "CommitStatus", "Ledger", "RedisLedger", "SqliteLedger", "open_ledger"]
+__all__ = ["CommitResult", "CommitStatus", "Ledger", "PostgresLedger", "RedisLedger", "SqliteLedger", "open_ledger"]
 
 LEDGER_FILE = "ledger.sqlite3"
 
 
 async def open_ledger(settings: Settings, *, clock: Clock | None = None) -> Ledger:
-    """Redis when `settings.redis_url` is set (checked with a ping, so a bad URL fails at start-up),
-    else SQLite in `settings.data_dir`."""
+    """PostgreSQL when `settings.database_url` is set (migrated on open), Redis when `settings.redis_url` is
+    (checked with a ping), else SQLite in `settings.data_dir`; a bad URL fails at start-up."""
+    if settings.database_url:
+        return await PostgresLedger.open(
+            settings.database_url,
+            schema=settings.database_schema,
+            clock=clock,
+            reservation_ttl_s=settings.reservation_ttl_s,
+        )
     if settings.redis_url:
         ledger = RedisLedger(settings.redis_url, clock=clock, reservation_ttl_s=settings.reservation_ttl_s)
         try:

@@ -15,13 +15,15 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 import redis.asyncio as aioredis
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from psycopg import sql
 
 from guardrails import GuardrailInput, GuardrailPolicy, check_after, check_before, reservation_for
-from guardrails.ledger import CommitStatus, Ledger, RedisLedger, SqliteLedger
+from guardrails.ledger import CommitStatus, Ledger, PostgresLedger, RedisLedger, SqliteLedger
 from nextbest.clock import FixedClock
 from nextbest.contracts import (
     ActionKind,
@@ -38,6 +40,7 @@ from nextbest.contracts import (
 )
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TTL_S = 900
 POLICY = GuardrailPolicy()
 OFFERS = {
@@ -249,7 +252,25 @@ def _check(sent: list[tuple[Sent, Consent]], tz: ZoneInfo) -> None:
 async def _open(backend: str, root: Path, prefix: str, clock: FixedClock) -> Ledger:
     if backend == "sqlite":
         return SqliteLedger(root / "ledger.sqlite3", clock=clock, reservation_ttl_s=TTL_S)
+    if backend == "postgres":
+        return await PostgresLedger.open(POSTGRES_URL, schema=_schema(prefix), clock=clock, reservation_ttl_s=TTL_S)
     return RedisLedger(REDIS_URL, prefix=prefix, clock=clock, reservation_ttl_s=TTL_S)
+
+
+def _schema(prefix: str) -> str:
+    return "test_prop_" + prefix.rsplit(":", 1)[-1][:12]
+
+
+async def _forget(backend: str, prefix: str) -> None:
+    if backend == "redis":
+        client = aioredis.from_url(REDIS_URL)
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+    elif backend == "postgres":
+        async with await psycopg.AsyncConnection.connect(POSTGRES_URL, autocommit=True) as conn:
+            await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(_schema(prefix))))
 
 
 async def _example(backend: str, tz: str, offset: int, steps: list[Propose | Feedback]) -> None:
@@ -261,16 +282,14 @@ async def _example(backend: str, tz: str, offset: int, steps: list[Propose | Fee
             sent = await _drive(ledger, clock, tz, steps)
         finally:
             await ledger.close()
-            if backend == "redis":
-                client = aioredis.from_url(REDIS_URL)
-                keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
-                if keys:
-                    await client.delete(*keys)
-                await client.aclose()
+            await _forget(backend, prefix)
     _check(sent, ZoneInfo(tz))
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.mark.parametrize(
+    "backend",
+    ["sqlite", pytest.param("redis", marks=pytest.mark.redis), pytest.param("postgres", marks=pytest.mark.postgres)],
+)
 @settings(max_examples=60, deadline=None)
 @given(scenario=scenarios)
 def test_no_sequence_breaks_caps_consent_or_quiet_hours(

@@ -1,21 +1,26 @@
-"""Every ledger test runs against both backends: SQLite in tmp_path and the Redis on 127.0.0.1:6379."""
+"""Every ledger test runs against the three backends: SQLite in tmp_path, the Redis on 127.0.0.1:6379 and the
+PostgreSQL on 127.0.0.1:5432 (database `test`, a fresh schema per test)."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 import pytest
 import redis.asyncio as aioredis
+from psycopg import sql
 
 from guardrails import GuardrailInput, GuardrailPolicy, reservation_for
-from guardrails.ledger import CommitResult, Ledger, RedisLedger, SqliteLedger
+from guardrails.ledger import CommitResult, Ledger, PostgresLedger, RedisLedger, SqliteLedger
 from nextbest.clock import FixedClock
 from nextbest.contracts import ActionKind, Channel, DecidedBy, DecideRequest, Decision, MessageCopy, OfferPick
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+POSTGRES_URL = os.environ.get("NEXTBEST_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 28, 12, 0, 0, 123456, tzinfo=UTC)
 TTL_S = 900
 
@@ -42,15 +47,35 @@ async def redis_prefix() -> AsyncIterator[str]:
     await _drop_prefix(prefix)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture
+async def pg_schema() -> AsyncIterator[str]:
+    """A schema of its own for one test, dropped afterwards, so parallel runs never share tables."""
+    schema = f"test_ledger_{uuid.uuid4().hex[:12]}"
+    yield schema
+    async with await psycopg.AsyncConnection.connect(POSTGRES_URL, autocommit=True) as conn:
+        await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+BACKENDS = [
+    "sqlite",
+    pytest.param("redis", marks=pytest.mark.redis),
+    pytest.param("postgres", marks=pytest.mark.postgres),
+]
+
+
+async def open_backend(backend: str, tmp_path: Any, clock: FixedClock, prefix: str, schema: str) -> Ledger:
+    if backend == "sqlite":
+        return SqliteLedger(tmp_path / "ledger.sqlite3", clock=clock, reservation_ttl_s=TTL_S)
+    if backend == "redis":
+        return RedisLedger(REDIS_URL, prefix=prefix, clock=clock, reservation_ttl_s=TTL_S)
+    return await PostgresLedger.open(POSTGRES_URL, schema=schema, clock=clock, reservation_ttl_s=TTL_S)
+
+
+@pytest.fixture(params=BACKENDS)
 async def ledger(
-    request: pytest.FixtureRequest, tmp_path: Any, clock: FixedClock, redis_prefix: str
+    request: pytest.FixtureRequest, tmp_path: Any, clock: FixedClock, redis_prefix: str, pg_schema: str
 ) -> AsyncIterator[Ledger]:
-    store: Ledger
-    if request.param == "sqlite":
-        store = SqliteLedger(tmp_path / "ledger.sqlite3", clock=clock, reservation_ttl_s=TTL_S)
-    else:
-        store = RedisLedger(REDIS_URL, prefix=redis_prefix, clock=clock, reservation_ttl_s=TTL_S)
+    store = await open_backend(request.param, tmp_path, clock, redis_prefix, pg_schema)
     yield store
     await store.close()
 
