@@ -64,7 +64,7 @@ class FallbackReason(StrEnum):
 
 
 # The zones of the tz database: the schema publishes them as an enum and only they are accepted. (ZoneInfo
-# alone also loads "localtime" or "posix/UTC", and raises OSError for a directory such as "Europe".)
+# alone also loads "posix/UTC", and raises OSError, a 500, for a directory such as "Europe".)
 TIME_ZONES = frozenset(available_timezones())
 
 
