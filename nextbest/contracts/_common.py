@@ -77,7 +77,8 @@ def _check_timezone(name: str) -> str:
 TimeZoneName = Annotated[
     str, AfterValidator(_check_timezone), WithJsonSchema({"type": "string", "enum": sorted(TIME_ZONES)})
 ]
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+# Surrounding whitespace is stripped, so an id must hold a non-space character: the pattern says so in the schema.
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=r"\S")]
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 
 

@@ -76,6 +76,8 @@ def _code_accepts(body: dict[str, Any]) -> bool:
         ("profile.timezone", "Europe", False),
         ("profile.timezone", "posix/UTC", False),
         ("profile.timezone", "America/Argentina/Buenos_Aires", True),
+        ("event.event_id", "   ", False),  # ids are stripped: the schema's pattern asks for a non-space
+        ("event.event_id", " evt-8 ", True),
         ("event.user_id", None, False),  # no anonymous_id either: null is no id
         ("event.user_id", _DROP, False),
     ],
