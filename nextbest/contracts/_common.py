@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 
 
 class Channel(StrEnum):
@@ -63,16 +63,22 @@ class FallbackReason(StrEnum):
     HOLDOUT = "holdout"
 
 
+# The zones of the tz database: the schema publishes them as an enum and only they are accepted. (ZoneInfo
+# alone also loads "posix/UTC", and raises OSError, a 500, for a directory such as "Europe".)
+TIME_ZONES = frozenset(available_timezones())
+
+
 def _check_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+    if name not in TIME_ZONES:
+        raise ValueError(f"unknown IANA time zone {name!r}")
     return name
 
 
-TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+TimeZoneName = Annotated[
+    str, AfterValidator(_check_timezone), WithJsonSchema({"type": "string", "enum": sorted(TIME_ZONES)})
+]
+# Surrounding whitespace is stripped, so an id must hold a non-space character: the pattern says so in the schema.
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=r"\S")]
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime
-
 from ._common import Contract, Identifier
+from ._request import Timestamp
 
 
 class FeedbackOutcome(StrEnum):
@@ -21,7 +20,7 @@ class FeedbackOutcome(StrEnum):
 class FeedbackRequest(Contract):
     decision_id: Identifier
     outcome: FeedbackOutcome
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
 
 
 class FeedbackResponse(Contract):

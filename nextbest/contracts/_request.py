@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, NonNegativeFloat, NonNegativeInt, model_validator
+from pydantic import AwareDatetime, BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
 from ._common import Channel, Contract, Identifier, OpenContract, ShortText, TimeZoneName
 
@@ -28,17 +29,38 @@ class KnownEventType(StrEnum):
 EventType = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.:-]*$")]
 
 
+def _timestamp_text(value: Any) -> Any:
+    if isinstance(value, str | datetime):
+        return value
+    raise ValueError("a timestamp is an ISO 8601 string with a UTC offset, e.g. 2026-11-28T11:05:00-05:00")
+
+
+def _integral(value: Any) -> Any:
+    # JSON has one number type, and JSON Schema's `integer` holds 5.0 as well as 5: the same number.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# The JSON types the schema publishes are the ones accepted: no "1" for 1, no "yes" for true, no number of
+# seconds for a timestamp. Leniency for real-world shapes is explicit (its own schema type or alias), never
+# a silent coercion.
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_timestamp_text)]
+Amount = Annotated[StrictFloat, Field(ge=0)]
+Integral = BeforeValidator(_integral)  # last in each Annotated, so the bounds stay JSON Schema keywords
+Count = Annotated[StrictInt, Field(ge=0), Integral]
+Flag = StrictBool
+
+
 class CartItem(Contract):
     product_id: Identifier
-    quantity: Annotated[int, Field(ge=1, le=10_000)] = 1
+    quantity: Annotated[StrictInt, Field(ge=1, le=10_000), Integral] = 1
     size: str | None = None
-    price: NonNegativeFloat | None = None
+    price: Amount | None = None
 
 
 class Order(Contract):
     order_id: Identifier
     items: list[CartItem] = Field(default_factory=list, max_length=500)
-    total: NonNegativeFloat | None = None
+    total: Amount | None = None
     currency: str = "USD"
 
 
@@ -51,8 +73,8 @@ class EventProperties(OpenContract):
     cart: list[CartItem] = Field(default_factory=list, max_length=500)
     cart_id: str | None = None
     order: Order | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: Annotated[StrictFloat, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[StrictFloat, Field(ge=-180, le=180)] | None = None
     store_id: str | None = None
     session_id: str | None = None
     url: ShortText | None = None
@@ -65,10 +87,15 @@ class EventContext(OpenContract):
     locale: str | None = None
 
 
-class Event(Contract):
+_IDENTIFIED = [{"required": [name], "properties": {name: {"type": "string"}}} for name in ("user_id", "anonymous_id")]
+
+
+class Event(Contract, json_schema_extra={"anyOf": _IDENTIFIED}):
+    """A live event. It needs `user_id` or `anonymous_id` (or both): the subject its decision is for."""
+
     event_id: Identifier = Field(description="Idempotency key: the same event_id yields the same decision.")
     type: EventType
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     user_id: Identifier | None = None
     anonymous_id: Identifier | None = None
     properties: EventProperties = Field(default_factory=EventProperties)
@@ -89,7 +116,7 @@ class Event(Contract):
 class Traits(OpenContract):
     first_name: str | None = Field(default=None, max_length=100)
     loyalty_tier: str | None = Field(default=None, description="bronze, silver, gold, platinum")
-    lifetime_value: NonNegativeFloat | None = None
+    lifetime_value: Amount | None = None
     price_band: str | None = Field(default=None, description="budget, mid, premium")
     preferred_categories: list[str] = Field(default_factory=list, max_length=50)
 
@@ -97,13 +124,13 @@ class Traits(OpenContract):
 class Consent(Contract):
     """Per-channel opt-in. A channel that is missing or null is not consented."""
 
-    email: bool | None = None
-    sms: bool | None = None
-    push: bool | None = None
-    web: bool | None = None
-    app: bool | None = None
-    ads: bool | None = None
-    global_opt_out: bool = False
+    email: Flag | None = None
+    sms: Flag | None = None
+    push: Flag | None = None
+    web: Flag | None = None
+    app: Flag | None = None
+    ads: Flag | None = None
+    global_opt_out: Flag = False
 
     def allows(self, channel: Channel) -> bool:
         return not self.global_opt_out and getattr(self, channel.value) is True
@@ -111,16 +138,16 @@ class Consent(Contract):
 
 class Purchase(Contract):
     order_id: Identifier
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     product_ids: list[Identifier] = Field(max_length=500)
-    total: NonNegativeFloat | None = None
+    total: Amount | None = None
     categories: list[str] = Field(default_factory=list)
     cart_id: str | None = Field(default=None, description="The cart this order checked out, when known")
 
 
 class RecentEvent(Contract):
     type: EventType
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     product_id: str | None = None
     category: str | None = None
     query: ShortText | None = None
@@ -137,18 +164,21 @@ class Profile(Contract):
     timezone: TimeZoneName = "UTC"
     purchase_history: list[Purchase] = Field(default_factory=list, max_length=1000)
     recent_events: list[RecentEvent] = Field(default_factory=list, max_length=1000)
-    open_support_tickets: NonNegativeInt = 0
+    open_support_tickets: Count = 0
 
 
 class DecideRequest(Contract):
+    """One decision request. When both are given, `profile.user_id` must equal `event.user_id` (a 422
+    otherwise): a rule across fields that JSON Schema cannot express."""
+
     event: Event
     profile: Profile | None = None
     channels: list[Channel] | None = Field(
         default=None, description="Channels the caller can deliver on; null means any."
     )
     placements: list[str] | None = Field(default=None, max_length=50)
-    deadline_ms: Annotated[int, Field(gt=0, le=60_000)] | None = None
-    dry_run: bool = Field(default=False, description="Decide without recording or reserving anything.")
+    deadline_ms: Annotated[StrictInt, Field(gt=0, le=60_000), Integral] | None = None
+    dry_run: Flag = Field(default=False, description="Decide without recording or reserving anything.")
 
     @model_validator(mode="after")
     def _profile_matches_event(self) -> DecideRequest:

@@ -18,6 +18,7 @@ from nextbest.settings import Settings
 
 from ._errors import error_body, install_error_handlers
 from ._middleware import BodyGuard
+from ._openapi import AccessDoc, install_openapi
 
 __all__ = ["create_app"]
 
@@ -90,6 +91,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
     _routes(app)
+    install_openapi(app, AccessDoc.from_settings(settings))
     return app
 
 
@@ -116,12 +118,18 @@ def _routes(app: FastAPI) -> None:
         response_model=Decision,
         dependencies=[Authorized],
         tags=["decisions"],
-        responses={401: {}, 413: {}, 415: {}, 422: {}},
+        responses={503: {}},  # the rest is derived from the route: _openapi.route_statuses
     )
     async def decide(body: DecideRequest, runtime: RuntimeDep) -> Decision:
         return await runtime.decider.decide(body)
 
-    @app.get("/v1/decisions/{decision_id}", response_model=Decision, dependencies=[Authorized], tags=["decisions"])
+    @app.get(
+        "/v1/decisions/{decision_id}",
+        response_model=Decision,
+        dependencies=[Authorized],
+        tags=["decisions"],
+        responses={503: {}},
+    )
     async def get_decision(decision_id: str, runtime: RuntimeDep) -> Decision:
         decision = await runtime.ledger.get_decision(decision_id)
         if decision is None:
@@ -133,7 +141,7 @@ def _routes(app: FastAPI) -> None:
         response_model=FeedbackResponse,
         dependencies=[Authorized],
         tags=["decisions"],
-        responses={404: {}},
+        responses={404: {}, 503: {}},
     )
     async def feedback(body: FeedbackRequest, runtime: RuntimeDep) -> FeedbackResponse:
         return await runtime.ledger.record_feedback(body.decision_id, body.outcome, body.occurred_at)

@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nextbest.errors import NotFoundError, PolicyError, StoreError
 
+from ._error_model import error_code
+
 log = logging.getLogger(__name__)
 
 
@@ -42,33 +44,28 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {
-        401: "unauthorized",
-        404: "not_found",
-        405: "method_not_allowed",
-        413: "payload_too_large",
-        415: "unsupported_media_type",
-    }.get(exc.status_code, "http_error")
     return JSONResponse(
-        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        error_body(error_code(exc.status_code), str(exc.detail)),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
     )
 
 
 async def _not_found(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+    return JSONResponse(error_body(error_code(404), str(exc)), status_code=404)
 
 
 async def _store(_: Request, exc: Exception) -> JSONResponse:
     log.error("store unavailable: %s", exc)
     return JSONResponse(
-        error_body("store_unavailable", "the contact ledger is unavailable; retry shortly"),
+        error_body(error_code(503), "the contact ledger is unavailable; retry shortly"),
         status_code=503,
         headers={"Retry-After": "1"},
     )
 
 
 async def _policy(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(error_body("policy_error", str(exc)), status_code=409)
+    return JSONResponse(error_body(error_code(409), str(exc)), status_code=409)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
