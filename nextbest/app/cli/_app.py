@@ -93,7 +93,9 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print the decisions as JSON")] = False,
     examples: Annotated[Path | None, typer.Option(help="Folder of example requests")] = None,
 ) -> None:
-    """Run the seed use cases against the demo world and print what nextbest decides."""
+    """Decide the example moments (one per playbook, and one where nothing fits) against the demo world."""
+    if examples is not None and not examples.is_dir():
+        fail(f"no folder {examples}")
     try:
         run_demo(console, as_json=as_json, examples_dir=examples)
     except NextbestError as exc:
