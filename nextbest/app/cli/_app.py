@@ -18,7 +18,7 @@ from nextbest.settings import Settings
 
 from ._demo import run_demo
 from ._group import CleanGroup
-from ._output import fail
+from ._output import fail, for_people
 
 if TYPE_CHECKING:
     from tools.catalog import IndexStats
@@ -118,8 +118,8 @@ def catalog_index(
 
     settings = Settings()
     world = load_world()
-    # transient: a bar that never moved (nothing changed) must not stay on screen at 0% -:--:--
-    with Progress(console=console, transient=True) as progress:
+    # transient: a bar that never moved (nothing changed) must not stay on screen at 0% -:--:--; none in a log
+    with Progress(console=console, transient=True, disable=not for_people(console)) as progress:
         task = progress.add_task(f"indexing ({settings.embedding.value})", total=len(world.products))
 
         def report(done: int, total: int) -> None:

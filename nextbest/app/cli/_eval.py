@@ -24,7 +24,7 @@ from evals.shadow import read_shadow_log, run_shadow, score_shadow
 from nextbest.settings import default_policy_dir
 from nextbest.world import load_world
 
-from ._output import fail
+from ._output import fail, for_people
 
 __all__ = ["eval_app"]
 
@@ -77,7 +77,7 @@ def run(
     settings = JudgeSettings() if judge else None
     if settings is not None and not settings.model:
         fail("--judge needs NEXTBEST_JUDGE_MODEL (and _BASE_URL, _API_KEY)")
-    with Progress(console=console, transient=True) as bar:
+    with Progress(console=console, transient=True, disable=not for_people(console)) as bar:
         task = bar.add_task("scenarios", total=len(cases))
         options: dict[str, Any] = {
             "config": config,
