@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ._output import fail, note
+from ._output import fail, for_people, note
 
 __all__ = ["bench_app"]
 
@@ -40,6 +40,8 @@ def _run(names: list[str], quick: bool, out: Path | None) -> None:
     if out is not None and not out.resolve().parent.is_dir():
         fail(f"cannot write {out}: no folder {out.resolve().parent}")
     console = Console()
+    if not for_people(console):  # a log has no width to fit: at 80 columns every value column folds to "…"
+        console = Console(width=max(console.width, 160))
     machine = machine_info()
     results: list[Result] = []
     announced = _check_extras(names)
