@@ -91,4 +91,5 @@ def run_demo(console: Console, *, as_json: bool, examples_dir: Path | None) -> N
         return
     wide = Console(width=max(console.width, 160))
     wide.print(_table(examples, decisions))
-    console.print(f"policy version {decisions[0].policy_version}; model: {settings.model or 'none (rules)'}")
+    model = escape(settings.model or "none (rules)")
+    console.print(f"policy version {escape(decisions[0].policy_version)}; model: {model}")

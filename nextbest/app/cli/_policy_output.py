@@ -111,7 +111,7 @@ def lint_summary(report: LintReport) -> str:
 def lint_lines(report: LintReport) -> Iterator[str]:
     """One finding a line, `path:line: key: message` (warnings end in `(warning)`), then sizes and a summary."""
     for finding in report.findings:
-        line = finding.model_copy(update={"file": shown_path(finding.file)}).text()
+        line = (finding.model_copy(update={"file": shown_path(finding.file)}) if finding.file else finding).text()
         yield line + (" (warning)" if finding.severity is Severity.WARNING else "")
     for playbook_id, tokens in sorted(report.tokens.items()):
         yield f"tokens: {playbook_id}: {tokens} of {report.token_budget} ({tokens / report.token_budget:.0%})"

@@ -15,7 +15,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from nextbest.app.cli._policy import policy_app
-from nextbest.app.cli._policy_output import findings_table
+from nextbest.app.cli._policy_output import findings_table, lint_lines
 from nextbest.policy import Finding, LintReport, Severity, load_policy_set
 from nextbest.settings import default_policy_dir
 
@@ -96,6 +96,12 @@ def test_lint_on_a_terminal_prints_a_table_with_file_and_line(runner: CliRunner,
     assert "unknown key (check the spelling)" in output
     assert "2 error(s), 0 warning(s)" in output
     assert "┃" in output
+
+
+def test_a_finding_without_a_file_keeps_its_placeholder() -> None:
+    report = LintReport(root="/p", token_budget=100, findings=[Finding(file="", message="empty folder")])
+
+    assert list(lint_lines(report)) == ["<policy>: empty folder", "1 error(s), 0 warning(s)"]
 
 
 def test_the_findings_table_keeps_square_brackets() -> None:
