@@ -33,7 +33,8 @@ def _hint(exc: BaseException) -> str | None:
         if extra:
             return f"this needs the {extra} extra: pip install -e '.[{extra}]'"
     if isinstance(exc, ValidationError) and exc.title == "Settings":
-        return "check the NEXTBEST_* environment variables named above"
+        names = sorted({f"NEXTBEST_{str(error['loc'][0]).upper()}" for error in exc.errors() if error["loc"]})
+        return f"check the environment: {', '.join(names)}" if names else None
     return None
 
 

@@ -81,7 +81,7 @@ FAILURES = {
     "decide with bad settings": (
         ["decide", str(EXAMPLES / "nothing_fits.json")],
         {"NEXTBEST_HOLDOUT_PERCENT": "lots"},
-        "holdout_percent",
+        "check the environment: NEXTBEST_HOLDOUT_PERCENT",
     ),
     "serve with bad settings": (["serve"], {"NEXTBEST_HOLDOUT_PERCENT": "200"}, "invalid settings"),
     "demo from a missing folder": (["demo", "--examples", "{tmp}/nowhere"], {}, "no folder"),
