@@ -30,9 +30,10 @@ LEGEND = {
 # The whole width of the window: charts side by side in a grid as wide as it allows, tables full width.
 _CSS = (
     "body{font-family:sans-serif;margin:1.5em 2em}"
-    "td,th{padding:2px 8px;vertical-align:top;text-align:left}table{border-collapse:collapse;width:100%}"
+    "td,th{padding:2px 8px;vertical-align:top;text-align:left;overflow-wrap:anywhere}"
+    "table{border-collapse:collapse;width:100%}"
     "table.summary{width:auto}tr.fail{background:#fdd}tr.ok{background:#efe}"
-    "div.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:0 2em}"
+    "div.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(520px,100%),1fr));gap:0 2em}"
     "svg{width:100%;height:auto}section.chart h2{margin-bottom:.4em;font-size:1.15em}"
     "ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4em 1.5em}"
     "ul.legend span{display:inline-block;width:1.6em;height:.9em;margin-right:.4em;vertical-align:middle}"
