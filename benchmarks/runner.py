@@ -1,18 +1,23 @@
-"""Every figure at full or quick size, in one place: what `nextbest bench` runs."""
+"""Every figure at full or quick size, in one place: what `nextbest bench` runs, and the extras each needs.
+
+A figure whose extra is missing is skipped with a note naming the install command; one that fails is
+reported as failed; the figures measured before or after either still reach the table and the JSON.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from ._extras import BENCH, SEMANTIC, Extra
 from .catalog import CatalogPlan, run_catalog
 from .http import HttpPlan, run_http
 from .inprocess import InProcessPlan, run_inprocess
 from .llm import LlmPlan, run_concurrency, run_deadline, run_llm_overhead
 from .results import Result
 
-__all__ = ["FIGURES", "Plans", "plans", "run_figures"]
+__all__ = ["BENCH", "FIGURES", "SEMANTIC", "Extra", "Figure", "Plans", "missing_extras", "plans", "run_figures"]
 
 
 @dataclass(frozen=True)
@@ -35,22 +40,58 @@ def plans(*, quick: bool) -> Plans:
     )
 
 
-FIGURES: dict[str, Callable[[Plans], list[Result]]] = {
-    "http": lambda p: run_http(p.http),
-    "inprocess": lambda p: asyncio.run(run_inprocess(p.inprocess)),
-    "llm": lambda p: asyncio.run(run_llm_overhead(p.llm)),
-    "deadline": lambda p: asyncio.run(run_deadline(p.llm)),
-    "concurrency": lambda p: asyncio.run(run_concurrency(p.llm, pools=(1000,) if p.llm.runs == 1 else (1000, 100))),
-    "catalog": lambda p: run_catalog(p.catalog),
+@dataclass(frozen=True)
+class Figure:
+    """How to run one figure from the plans, and the extras without which it cannot run at all."""
+
+    run: Callable[[Plans], list[Result]]
+    needs: tuple[Extra, ...] = ()
+
+
+FIGURES: dict[str, Figure] = {
+    "http": Figure(lambda p: run_http(p.http)),
+    "inprocess": Figure(lambda p: asyncio.run(run_inprocess(p.inprocess))),
+    # the baseline is LangGraph's ReAct agent on langchain-openai
+    "llm": Figure(lambda p: asyncio.run(run_llm_overhead(p.llm)), needs=(BENCH,)),
+    "deadline": Figure(lambda p: asyncio.run(run_deadline(p.llm))),
+    "concurrency": Figure(
+        lambda p: asyncio.run(run_concurrency(p.llm, pools=(1000,) if p.llm.runs == 1 else (1000, 100)))
+    ),
+    # MiniLM inside is skipped by run_catalog itself when the semantic extra is missing
+    "catalog": Figure(lambda p: run_catalog(p.catalog)),
 }
-"""Figure name → how to run it from the plans; names are the `nextbest bench` subcommands."""
+"""Figure name → how to run it; names are the `nextbest bench` subcommands."""
 
 
-def run_figures(names: list[str], *, quick: bool, progress: Callable[[str], None] | None = None) -> list[Result]:
+def missing_extras(names: Iterable[str], figures: Mapping[str, Figure] | None = None) -> dict[str, list[Extra]]:
+    """Figure name → the extras it needs that are not installed (figures that can run are left out)."""
+    table = FIGURES if figures is None else figures
+    missing = {name: [extra for extra in table[name].needs if not extra.installed()] for name in names}
+    return {name: extras for name, extras in missing.items() if extras}
+
+
+def _run_one(name: str, figure: Figure, chosen: Plans) -> list[Result]:
+    missing = [extra for extra in figure.needs if not extra.installed()]
+    if missing:
+        needs = ", ".join(f"the {extra.name} extra ({extra.install})" for extra in missing)
+        return [Result.skip(name, f"needs {needs}")]
+    try:
+        return figure.run(chosen)
+    except Exception as exc:  # one broken figure must not lose the others' measurements
+        return [Result.fail(name, f"{type(exc).__name__}: {exc}")]
+
+
+def run_figures(
+    names: list[str],
+    *,
+    quick: bool,
+    figures: Mapping[str, Figure] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Iterator[tuple[str, list[Result]]]:
+    """Each figure's results as soon as it is measured, so a caller can write what it has at every step."""
+    table = FIGURES if figures is None else figures
     chosen = plans(quick=quick)
-    results: list[Result] = []
     for name in names:
         if progress:
             progress(name)
-        results += FIGURES[name](chosen)
-    return results
+        yield name, _run_one(name, table[name], chosen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from html import escape
 
@@ -9,7 +10,7 @@ from .gates import GateResult
 from .runner import Report
 from .scorers.metrics import JUDGE, ScenarioResult, percentile
 
-__all__ = ["BAR_COLOURS", "bar_chart", "render_html"]
+__all__ = ["BAR_COLOURS", "LEGEND", "bar_chart", "render_html"]
 
 _BAR_H = 18
 _LABEL_W = 220
@@ -19,11 +20,24 @@ _LABEL_CHARS = 34
 BAR_COLOURS = {"neutral": "#0072b2", "good": "#009e73", "warn": "#e69f00", "bad": "#d55e00"}
 
 Colour = Callable[[str, float], str]
+# What each colour says, shown once above the charts; the words are the rules of _by_rate and _by_verdict.
+LEGEND = {
+    "good": "pass rate or score at least 0.9; guardrail verdict pass",
+    "warn": "pass rate or score from 0.7 to under 0.9; verdict adjust",
+    "bad": "pass rate or score under 0.7; verdict block",
+    "neutral": "a count, neither good nor bad",
+}
+# The whole width of the window: charts side by side in a grid as wide as it allows, tables full width.
 _CSS = (
-    "body{font-family:sans-serif;margin:2em;max-width:1200px}"
-    "td,th{padding:2px 8px;vertical-align:top;text-align:left}table{border-collapse:collapse}"
-    "tr.fail{background:#fdd}tr.ok{background:#efe}svg{max-width:100%;height:auto}"
-    "section.chart h2{margin-bottom:.4em}"
+    "body{font-family:sans-serif;margin:1.5em 2em}"
+    "td,th{padding:2px 8px;vertical-align:top;text-align:left;overflow-wrap:anywhere}"
+    "table{border-collapse:collapse;width:100%}"
+    "table.summary{width:auto}tr.fail{background:#fdd}tr.ok{background:#efe}"
+    "div.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(520px,100%),1fr));gap:0 2em}"
+    "svg{width:100%;height:auto}section.chart h2{margin-bottom:.4em;font-size:1.15em}"
+    "ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4em 1.5em}"
+    "ul.legend span{display:inline-block;width:1.6em;height:.9em;margin-right:.4em;vertical-align:middle}"
+    "td.description{color:#333;max-width:40em}"
 )
 
 
@@ -101,21 +115,45 @@ def _judge_cell(result: ScenarioResult) -> str:
     return f"{escape(marks)}<br><small>{escape(score.note)}</small>"
 
 
+def _fallback_counts(report: Report) -> dict[str, float]:
+    """Scenarios per fallback reason: a count, as the latency and verdict charts are (metrics keep the rates)."""
+    counts = Counter(r.fallback_reason or "none (the model decided)" for r in report.scenarios)
+    return {reason: float(count) for reason, count in sorted(counts.items())}
+
+
 def _charts(report: Report) -> list[str]:
+    """One unit per chart, named in its title: shares from 0 to 1, or counts of scenarios, decisions, verdicts."""
     m = report.metrics
     latencies = [ms for r in report.scenarios for ms in r.latencies_ms]
+    p50 = percentile(latencies, 0.5)
     charts = [
-        bar_chart("Pass rate per use case", m.pass_rate_by_use_case, scale=1.0, colour=_by_rate),
-        bar_chart(f"Latency distribution (p50 {percentile(latencies, 0.5):.1f} ms)", _latency_buckets(report)),
-        bar_chart("Fallback reasons", m.fallback_rate_by_reason, scale=1.0),
         bar_chart(
-            "Guardrail verdict counts", {k: float(v) for k, v in m.guardrail_verdicts.items()}, colour=_by_verdict
+            "Pass rate per use case (share of its scenarios, 0 to 1)",
+            m.pass_rate_by_use_case,
+            scale=1.0,
+            colour=_by_rate,
+        ),
+        bar_chart(f"Latency distribution (decisions per bucket; p50 {p50:.1f} ms)", _latency_buckets(report)),
+        bar_chart("Fallback reasons (scenarios)", _fallback_counts(report)),
+        bar_chart(
+            "Guardrail verdict counts (verdicts)",
+            {k: float(v) for k, v in m.guardrail_verdicts.items()},
+            colour=_by_verdict,
         ),
     ]
     if m.judge is not None:
-        title = f"Judge mean score per criterion ({m.judge.judged} judged, {m.judge.errors} errors)"
+        title = f"Judge mean score per criterion (0 to 1; {m.judge.judged} judged, {m.judge.errors} errors)"
         charts.append(bar_chart(title, m.judge.criteria_means, scale=1.0, colour=_by_rate))
     return charts
+
+
+def _legend() -> str:
+    items = "".join(
+        f'<li><span style="background:{BAR_COLOURS[name]}"></span>{escape(meaning)}</li>'
+        for name, meaning in LEGEND.items()
+    )
+    rows = '<li>rows: <b style="background:#efe">passed</b> · <b style="background:#fdd">failed</b></li>'
+    return f'<ul class="legend" aria-label="colour legend">{items}{rows}</ul>'
 
 
 def render_html(report: Report, gates: list[GateResult]) -> str:
@@ -138,7 +176,8 @@ def render_html(report: Report, gates: list[GateResult]) -> str:
     )
     judged = m.judge is not None
     rows = "".join(
-        f'<tr class="{"ok" if r.passed else "fail"}"><td>{escape(r.id)}</td><td>{escape(r.use_case)}</td>'
+        f'<tr class="{"ok" if r.passed else "fail"}"><td>{escape(r.id)}</td>'
+        f'<td class="description">{escape(r.description)}</td><td>{escape(r.use_case)}</td>'
         f"<td>{r.action}</td><td>{r.channel or ''}</td><td>{'pass' if r.passed else 'FAIL'}</td>"
         f"<td>{_detail(r)}</td>{f'<td>{_judge_cell(r)}</td>' if judged else ''}</tr>"
         for r in report.scenarios
@@ -149,7 +188,8 @@ def render_html(report: Report, gates: list[GateResult]) -> str:
 </head><body><h1>nextbest eval ({escape(report.config)}, {m.scenarios} scenarios, repeat {m.repeat})</h1>
 <h2>Gates</h2><table><tr><th>metric</th><th>actual</th><th>minimum</th><th>failing scenarios</th></tr>
 {gate_rows}</table>
-<h2>Summary</h2><table>{summary}</table>{"".join(_charts(report))}
-<h2>Scenarios</h2><table><tr><th>id</th><th>use case</th><th>action</th><th>channel</th><th>result</th>
-<th>detail</th>{"<th>judge</th>" if judged else ""}</tr>
+<h2>Summary</h2><table class="summary">{summary}</table>
+<h2>Charts</h2>{_legend()}<div class="charts">{"".join(_charts(report))}</div>
+<h2>Scenarios</h2><table><tr><th>id</th><th>description</th><th>use case</th><th>action</th><th>channel</th>
+<th>result</th><th>detail</th>{"<th>judge</th>" if judged else ""}</tr>
 {rows}</table></body></html>"""

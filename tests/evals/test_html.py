@@ -50,6 +50,24 @@ def test_gate_failure_exits_non_zero_and_lists_scenarios(tmp_path: Path) -> None
     )
     assert result.exit_code == 1
     assert "session-05" in result.output and "cart-01" not in result.output.split("failing:")[-1]
+    lines = result.output.splitlines()
+    assert "1 scenario(s) did not pass: session-05" in lines
+    assert f"report: {tmp_path / 'o' / 'report.html'} (data: report.json)" in lines
+
+
+def test_the_summary_keeps_each_figure_beside_its_name_at_80_columns(tmp_path: Path) -> None:
+    scenarios = _subset(tmp_path, {"cart-01", "geo-01"})
+    result = CliRunner().invoke(
+        eval_app, ["run", "--out", str(tmp_path / "o"), "--scenarios", scenarios], env={"COLUMNS": "80"}
+    )
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("2 scenarios: pass 1.000, pass^1 1.000")
+    figures = "compliance 1.000, schema 1.000, restraint precision "
+    assert any(line.startswith(figures) and ", recall " in line for line in lines)
+    assert any(line.startswith("latency p50 ") and " ms, p99 " in line and line.endswith(" ms") for line in lines)
+    assert "every scenario passed" in lines
 
 
 def test_shadow_report_scores_agreement(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -17,15 +17,19 @@ from nextbest.errors import NextbestError
 from nextbest.settings import Settings
 
 from ._demo import run_demo
+from ._group import CleanGroup
+from ._output import fail, for_people
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="nextbest: the next best action, in milliseconds.")
+if TYPE_CHECKING:
+    from tools.catalog import IndexStats
+
+app = typer.Typer(
+    cls=CleanGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    help="nextbest: the next best action, in milliseconds.",
+)
 console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
 
 
 @app.command()
@@ -42,7 +46,7 @@ def serve(
     try:
         Settings()
     except ValidationError as exc:
-        _fail(f"invalid settings: {exc}")
+        fail(f"invalid settings: {exc}")
     # "auto" picks uvloop and httptools when they are installed (uvicorn[standard]), else asyncio and h11.
     uvicorn.run(
         "nextbest.app.api.asgi:app",
@@ -69,7 +73,7 @@ def decide(source: Annotated[str, typer.Argument(help="A request JSON file, or -
     try:
         request = _read_request(source)
     except (OSError, ValidationError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
     async def run() -> str:
         runtime = await open_runtime(Settings())
@@ -81,7 +85,7 @@ def decide(source: Annotated[str, typer.Argument(help="A request JSON file, or -
     try:
         console.print_json(asyncio.run(run()))
     except NextbestError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @app.command()
@@ -89,11 +93,13 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print the decisions as JSON")] = False,
     examples: Annotated[Path | None, typer.Option(help="Folder of example requests")] = None,
 ) -> None:
-    """Run the seed use cases against the demo world and print what nextbest decides."""
+    """Decide the example moments (one per playbook, and one where nothing fits) against the demo world."""
+    if examples is not None and not examples.is_dir():
+        fail(f"no folder {examples}")
     try:
         run_demo(console, as_json=as_json, examples_dir=examples)
     except NextbestError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 catalog_app = typer.Typer(no_args_is_help=True, help="The Chroma catalog index.")
@@ -102,7 +108,7 @@ app.add_typer(catalog_app, name="catalog")
 
 @catalog_app.command("index")
 def catalog_index(
-    rebuild: Annotated[bool, typer.Option(help="Drop and rebuild (after changing the embedding)")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop and rebuild (after changing the embedding)")] = False,
 ) -> None:
     """Build or update the catalog index from the world; unchanged products are skipped."""
     from rich.progress import Progress
@@ -112,7 +118,8 @@ def catalog_index(
 
     settings = Settings()
     world = load_world()
-    with Progress(console=console) as progress:
+    # transient: a bar that never moved (nothing changed) must not stay on screen at 0% -:--:--; none in a log
+    with Progress(console=console, transient=True, disable=not for_people(console)) as progress:
         task = progress.add_task(f"indexing ({settings.embedding.value})", total=len(world.products))
 
         def report(done: int, total: int) -> None:
@@ -121,8 +128,20 @@ def catalog_index(
         try:
             stats = index_catalog(settings, world.products.values(), world.stock, progress=report, rebuild=rebuild)
         except NextbestError as exc:
-            _fail(str(exc))
-    console.print(stats.model_dump_json(indent=2) if hasattr(stats, "model_dump_json") else str(stats))
+            fail(str(exc))
+    console.print(index_summary(stats, settings.embedding.value), highlight=False)
+
+
+def index_summary(stats: IndexStats, embedding: str) -> str:
+    """One readable line: what was embedded, what was already up to date, how long it took."""
+    total = stats.added + stats.updated + stats.unchanged
+    if not stats.embedded and not stats.removed:
+        head = f"catalog up to date: {total:,} products unchanged"
+    else:
+        head = f"catalog indexed: {stats.added:,} added, {stats.updated:,} updated, {stats.unchanged:,} unchanged"
+    tail = f", {stats.removed:,} removed" if stats.removed else ""
+    tail += f", {stats.restocked:,} restocked" if stats.restocked else ""
+    return f"{head}{tail} ({embedding} embedding, {stats.seconds:.2f} s)"
 
 
 def _register_sub_apps() -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+from ._output import fail, for_people, note
 
 __all__ = ["bench_app"]
 
@@ -16,24 +20,55 @@ Quick = Annotated[bool, typer.Option("--quick", help="Small sizes: minutes, not 
 Out = Annotated[Path | None, typer.Option("--out", help="Write the results as JSON to this file")]
 
 
+def _check_extras(names: list[str]) -> set[str]:
+    """Up front: a figure asked for by name fails at once without its extra; `all` will skip it (noted)."""
+    from benchmarks.runner import missing_extras
+
+    missing = missing_extras(names)
+    for name, extras in missing.items():
+        needs = "; ".join(f"the {extra.name} extra: {extra.install}" for extra in extras)
+        if len(names) == 1:
+            fail(f"the {name} figure needs {needs}")
+        note(f"skipping {name}: it needs {needs}")
+    return {f"{name}.skipped" for name in missing}
+
+
 def _run(names: list[str], quick: bool, out: Path | None) -> None:
-    from benchmarks.results import machine_info, render_table, write_json
+    from benchmarks.results import Result, machine_info, render_table, write_json
     from benchmarks.runner import run_figures
 
+    if out is not None and not out.resolve().parent.is_dir():
+        fail(f"cannot write {out}: no folder {out.resolve().parent}")
     console = Console()
-    results = run_figures(names, quick=quick, progress=lambda name: console.print(f"[dim]running {name}…[/dim]"))
+    if not for_people(console):  # a log has no width to fit: at 80 columns every value column folds to "…"
+        console = Console(width=max(console.width, 160))
+    machine = machine_info()
+    results: list[Result] = []
+    announced = _check_extras(names)
+    for _, measured in run_figures(names, quick=quick, progress=_progress(console)):
+        results += measured
+        if out is not None:  # after every figure: what was measured survives a later failure or Ctrl-C
+            write_json(results, out, machine)
     render_table(results, console)
+    for result in results:
+        if result.note and result.name not in announced:
+            note(f"{result.name}: {result.note}")
     if out is not None:
-        write_json(results, out, machine_info())
-        console.print(f"wrote {out}")
+        console.print(f"wrote {escape(str(out))}")
+    if any(result.name.endswith(".failed") for result in results):
+        raise typer.Exit(1)
+
+
+def _progress(console: Console) -> Callable[[str], None]:
+    return lambda name: console.print(f"[dim]running {escape(name)}…[/dim]")
 
 
 @bench_app.command("all")
 def all_figures(quick: Quick = False, out: Out = None) -> None:
     """Every figure: HTTP, in-process, LLM overhead, deadline, concurrency, catalog."""
-    from benchmarks.runner import FIGURES
+    from benchmarks import runner
 
-    _run(list(FIGURES), quick, out)
+    _run(list(runner.FIGURES), quick, out)
 
 
 @bench_app.command()

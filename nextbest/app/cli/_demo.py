@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from nextbest.clock import FixedClock
@@ -55,17 +56,17 @@ async def decide_examples(examples: list[tuple[str, DecideRequest]], settings: S
 
 
 def _table(examples: list[tuple[str, DecideRequest]], decisions: list[Decision]) -> Table:
-    table = Table(title="nextbest demo: seed use cases", show_lines=True)
+    table = Table(title=f"nextbest demo: {len(examples)} example moments, one row each", show_lines=True)
     for column in ("example", "event", "action", "channel", "products", "offer", "message", "by", "ms"):
         table.add_column(column, overflow="fold")
     for (name, request), decision in zip(examples, decisions, strict=True):
-        products = "\n".join(f"{p.product_id} {(p.title or '')[:28]}".strip() for p in decision.products[:3])
-        offer = f"{decision.offer.offer_id} ({decision.offer.discount_percent:g}%)" if decision.offer else ""
-        message = decision.message.title if decision.message else "; ".join(decision.reasons[:1])
+        products = "\n".join(escape(f"{p.product_id} {(p.title or '')[:28]}".strip()) for p in decision.products[:3])
+        offer = escape(f"{decision.offer.offer_id} ({decision.offer.discount_percent:g}%)") if decision.offer else ""
+        message = escape(decision.message.title if decision.message else "; ".join(decision.reasons[:1]))
         who = decision.decided_by.value + (f"\n{decision.fallback_reason.value}" if decision.fallback_reason else "")
         table.add_row(
-            name,
-            request.event.type,
+            escape(name),
+            escape(request.event.type),
             decision.action.value,
             decision.channel.value if decision.channel else "-",
             products or "-",
@@ -80,7 +81,7 @@ def _table(examples: list[tuple[str, DecideRequest]], decisions: list[Decision])
 def run_demo(console: Console, *, as_json: bool, examples_dir: Path | None) -> None:
     examples = load_examples(examples_dir or EXAMPLES_DIR)
     if not examples:
-        console.print(f"no example requests found in {examples_dir or EXAMPLES_DIR}")
+        console.print(f"no example requests found in {escape(str(examples_dir or EXAMPLES_DIR))}")
         return
     with tempfile.TemporaryDirectory(prefix="nextbest-demo-") as data_dir:
         settings = Settings(data_dir=Path(data_dir), redis_url=None, holdout_percent=0)
@@ -90,4 +91,5 @@ def run_demo(console: Console, *, as_json: bool, examples_dir: Path | None) -> N
         return
     wide = Console(width=max(console.width, 160))
     wide.print(_table(examples, decisions))
-    console.print(f"policy version {decisions[0].policy_version}; model: {settings.model or 'none (rules)'}")
+    model = escape(settings.model or "none (rules)")
+    console.print(f"policy version {escape(decisions[0].policy_version)}; model: {model}")

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -21,6 +23,8 @@ from evals.scorers import PolicyChecker, default_scorers
 from evals.shadow import read_shadow_log, run_shadow, score_shadow
 from nextbest.settings import default_policy_dir
 from nextbest.world import load_world
+
+from ._output import fail, for_people
 
 __all__ = ["eval_app"]
 
@@ -64,12 +68,16 @@ def run(
 ) -> None:
     """Run the suite, write DIR/report.json and DIR/report.html, and fail when a gate fails."""
     console = Console()
-    cases = load_scenarios(scenarios)
+    try:
+        cases = load_scenarios(scenarios)
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+    if not cases:
+        fail(f"no scenarios in files matching {scenarios!r}")
     settings = JudgeSettings() if judge else None
     if settings is not None and not settings.model:
-        Console(stderr=True).print("[red]error:[/red] --judge needs NEXTBEST_JUDGE_MODEL (and _BASE_URL, _API_KEY)")
-        raise typer.Exit(code=2)
-    with Progress(console=console, transient=True) as bar:
+        fail("--judge needs NEXTBEST_JUDGE_MODEL (and _BASE_URL, _API_KEY)")
+    with Progress(console=console, transient=True, disable=not for_people(console)) as bar:
         task = bar.add_task("scenarios", total=len(cases))
         options: dict[str, Any] = {
             "config": config,
@@ -84,38 +92,58 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
     (out / "report.html").write_text(render_html(report, results), encoding="utf-8")
-    m = report.metrics
-    if m.judge is not None:
-        means = ", ".join(f"{k} {v:.2f}" for k, v in m.judge.criteria_means.items())
-        console.print(f"judge: {m.judge.judged} judged, {m.judge.errors} errors, pass {m.judge.pass_rate:.3f}; {means}")
-    console.print(
-        f"pass {m.expectation_pass_rate:.3f} (pass^{repeat} {m.pass_hat_k:.3f}), compliance "
-        f"{m.guardrail_compliance:.3f}, schema {m.schema_validity:.3f}, restraint P/R "
-        f"{m.restraint_precision:.3f}/{m.restraint_recall:.3f}, latency p50/p99 "
-        f"{m.latency_p50_ms:.1f}/{m.latency_p99_ms:.1f} ms"
-    )
+    for line in summary_lines(report, repeat):
+        console.print(line, soft_wrap=True, highlight=False)
+    console.print(f"report: {escape(str(out / 'report.html'))} (data: report.json)", soft_wrap=True, highlight=False)
     failed = [g for g in results if not g.passed]
     for gate in failed:
+        failing = escape(", ".join(gate.failing_scenarios))
         console.print(
-            f"[red]gate {gate.metric}: {gate.actual:.3f} < {gate.minimum}[/red] "
-            f"failing: {', '.join(gate.failing_scenarios)}"
+            f"[red]gate {gate.metric}: {gate.actual:.3f} < {gate.minimum}[/red] failing: {failing}", soft_wrap=True
         )
     if failed:
         raise typer.Exit(code=1)
 
 
+def summary_lines(report: Report, repeat: int) -> list[str]:
+    """The run in a few short lines, one topic each, so that no terminal width splits a figure from its name."""
+    m = report.metrics
+    lines = [
+        f"{m.scenarios} scenarios: pass {m.expectation_pass_rate:.3f}, pass^{repeat} {m.pass_hat_k:.3f}",
+        f"compliance {m.guardrail_compliance:.3f}, schema {m.schema_validity:.3f}, "
+        f"restraint precision {m.restraint_precision:.3f}, recall {m.restraint_recall:.3f}",
+        f"latency p50 {m.latency_p50_ms:.1f} ms, p99 {m.latency_p99_ms:.1f} ms",
+    ]
+    if m.judge is not None:
+        means = ", ".join(f"{k} {v:.2f}" for k, v in m.judge.criteria_means.items())
+        lines.append(f"judge: {m.judge.judged} judged, {m.judge.errors} errors, pass {m.judge.pass_rate:.3f}; {means}")
+    failing = [result.id for result in report.scenarios if not result.passed]
+    lines.append(
+        f"{len(failing)} scenario(s) did not pass: {', '.join(failing)}" if failing else "every scenario passed"
+    )
+    return [escape(line) for line in lines]
+
+
+def _read_report(path: Path) -> Report:
+    try:
+        return Report.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc}")
+    except ValidationError as exc:
+        fail(f"{path} is not an eval report.json: {exc}")
+
+
 @eval_app.command("compare")
 def compare(before: Path, after: Path) -> None:
     """Side by side per metric and scenario; regressions in red. Exits 1 when anything regressed."""
-    old = Report.model_validate_json(before.read_text(encoding="utf-8"))
-    new = Report.model_validate_json(after.read_text(encoding="utf-8"))
+    old, new = _read_report(before), _read_report(after)
     result = compare_reports(old, new)
-    table = Table("metric / scenario", before.name, after.name)
+    table = Table("metric / scenario", escape(before.name), escape(after.name))
     for name, x, y, bad in result.metrics:
-        table.add_row(name, f"{x:.4g}", f"{y:.4g}", style="red" if bad else None)
+        table.add_row(escape(name), f"{x:.4g}", f"{y:.4g}", style="red" if bad else None)
     for sid, a, b, bad in result.scenarios:
         if a != b:
-            table.add_row(sid, str(a), str(b), style="red" if bad else "green")
+            table.add_row(escape(sid), escape(str(a)), escape(str(b)), style="red" if bad else "green")
     Console().print(table)
     if result.regressions:
         raise typer.Exit(code=1)

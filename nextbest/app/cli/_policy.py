@@ -16,13 +16,15 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.policies import lint_policy_dir, load_policy_set
-from evals.preview import PolicyFolder, PolicyPreview, load_requests, policy_folder_at, preview_policies
+from evals.preview import PolicyFolder, PolicyPreview, PolicySide, load_requests, policy_folder_at, preview_policies
 from evals.runner import EvalConfig
 from evals.scenario import Scenario, load_scenarios
 from nextbest.errors import NextbestError, PolicyError
-from nextbest.policy import Finding, LintReport, Severity
 from nextbest.settings import Settings
 from nextbest.world import World, load_world
+
+from ._output import err, fail, for_people, warn
+from ._policy_output import findings_table, lint_lines, lint_summary, policy_show, show_lines, show_tables, tokens_table
 
 __all__ = ["policy_app"]
 
@@ -37,40 +39,12 @@ PathArgument = Annotated[
 ]
 
 
-def _load_world(err: Console) -> World | None:
+def _load_world() -> World | None:
     try:
         return load_world()
     except (NextbestError, OSError, ValueError) as exc:
-        err.print(f"[yellow]warning:[/yellow] demo world unavailable, offer and category checks skipped: {exc}")
+        warn(f"demo world unavailable, offer and category checks skipped: {exc}")
         return None
-
-
-def _where(finding: Finding, root: Path) -> str:
-    path = Path(finding.file)
-    shown = str(path.relative_to(root)) if path.is_relative_to(root) else finding.file
-    return f"{shown}:{finding.line}" if finding.line is not None else shown
-
-
-def _findings_table(report: LintReport, root: Path) -> Table:
-    table = Table(title="Findings", title_justify="left")
-    for column in ("", "where", "key", "message"):
-        table.add_column(column, overflow="fold")
-    for finding in report.findings:
-        mark = "[red]error[/red]" if finding.severity is Severity.ERROR else "[yellow]warning[/yellow]"
-        table.add_row(mark, _where(finding, root), finding.key or "", finding.message)
-    return table
-
-
-def _tokens_table(report: LintReport) -> Table:
-    table = Table(title=f"Sample prompt size (budget {report.token_budget} tokens)", title_justify="left")
-    table.add_column("playbook")
-    table.add_column("tokens", justify="right")
-    table.add_column("of budget", justify="right")
-    for playbook_id, tokens in sorted(report.tokens.items()):
-        share = tokens / report.token_budget
-        style = "red" if tokens > report.token_budget else ""
-        table.add_row(playbook_id, f"[{style}]{tokens}[/{style}]" if style else str(tokens), f"{share:.0%}")
-    return table
 
 
 @policy_app.command()
@@ -81,63 +55,59 @@ def lint(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
 ) -> None:
-    """Report every mistake in the policy folder as file:line; exit 1 if any is an error."""
+    """Report every mistake in the policy folder as file:line; exit 1 if any is an error.
+
+    On a terminal the findings are a table; piped or in CI, one `path:line: key: message` a line.
+    """
     settings = Settings()
     root = path or settings.policy_dir
-    err = Console(stderr=True)
+    if not root.is_dir():
+        fail(f"no policy folder at {root}")
     from agent.prompt import PromptTokens
 
     report = lint_policy_dir(
-        root, world=_load_world(err), token_budget=budget or settings.prompt_token_budget, sizer=PromptTokens()
+        root, world=_load_world(), token_budget=budget or settings.prompt_token_budget, sizer=PromptTokens()
     )
+    console = Console()
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
+    elif not for_people(console):
+        for line in lint_lines(report):
+            typer.echo(line)
     else:
-        console = Console()
         if report.findings:
-            console.print(_findings_table(report, root))
+            console.print(findings_table(report, root))
         if report.tokens:
-            console.print(_tokens_table(report))
-        summary = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
-        console.print(
-            f"[green]ok[/green]: {summary}, version {report.version}" if report.ok else f"[red]{summary}[/red]"
-        )
+            console.print(tokens_table(report))
+        summary = escape(lint_summary(report))
+        console.print(f"[green]{summary}[/green]" if report.ok else f"[red]{summary}[/red]")
     if not report.ok:
         raise typer.Exit(1)
 
 
 @policy_app.command()
-def show(path: PathArgument = None) -> None:
+def show(
+    path: PathArgument = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the version, files and playbooks as JSON")] = False,
+) -> None:
     """Print the policy version, its files and its playbooks in the order they are tried."""
     root = path or Settings().policy_dir
-    console = Console()
+    if not root.is_dir():
+        fail(f"no policy folder at {root}")
     try:
-        policies = load_policy_set(root)
+        shown = policy_show(load_policy_set(root))
     except PolicyError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}\nrun `nextbest policy lint` for every problem")
-        raise typer.Exit(1) from exc
-    console.print(f"policy version [bold]{policies.version}[/bold] from {policies.root}")
-    files = Table(title="Files", title_justify="left")
-    files.add_column("file")
-    files.add_column("lines", justify="right")
-    for name, text in sorted(policies.files.items()):
-        files.add_row(name, str(text.count("\n") + 1))
-    console.print(files)
-    playbooks = Table(title="Playbooks (highest priority first)", title_justify="left")
-    for column in ("priority", "id", "title", "events", "action", "channels", "offer pools", "enabled"):
-        playbooks.add_column(column, overflow="fold")
-    for playbook in policies.playbooks:
-        playbooks.add_row(
-            str(playbook.priority),
-            playbook.id,
-            playbook.title,
-            ", ".join(playbook.trigger.event_types),
-            playbook.action.value,
-            ", ".join(channel.value for channel in playbook.channels),
-            ", ".join(playbook.offer_pools) or "-",
-            "yes" if playbook.enabled else "no",
-        )
-    console.print(playbooks)
+        fail(exc.location_text(), 1, hint="run `nextbest policy lint` for every problem")
+    console = Console()
+    if as_json:
+        typer.echo(shown.model_dump_json(indent=2))
+    elif not for_people(console):
+        for line in show_lines(shown):
+            typer.echo(line)
+    else:
+        console.print(f"policy version [bold]{shown.version}[/bold] from {escape(shown.root)}")
+        for table in show_tables(shown):
+            console.print(table)
 
 
 def _shown(value: JsonValue) -> str:
@@ -152,6 +122,9 @@ def _print_preview(preview: PolicyPreview, console: Console) -> None:
     for name, side in (("before", preview.before), ("after", preview.after)):
         console.print(f"{name}: [bold]{side.version}[/bold] {escape(side.label)}")
     console.print("files: " + escape("; ".join(preview.files_changed) or "identical"))
+    if _identical(preview):
+        console.print("identical: both versions are the same files, so no decision can change")
+        return
     if preview.changed:
         table = Table(title=f"Decisions that change ({preview.config})", title_justify="left", show_lines=True)
         table.add_column("scenario", no_wrap=True)
@@ -174,11 +147,33 @@ def _moments(scenarios: str | None, requests: str | None) -> list[Scenario]:
     return moments + (load_requests(requests) if requests else [])
 
 
+def _identical(preview: PolicyPreview) -> bool:
+    return preview.before.version == preview.after.version and not preview.files_changed
+
+
+def _same_files(before: PolicyFolder, after: PolicyFolder, config: EvalConfig) -> PolicyPreview | None:
+    """The preview of two folders with the same content hash, at once: deciding both would show nothing."""
+    old, new = load_policy_set(before.path), load_policy_set(after.path)
+    if old.version != new.version:
+        return None
+    return PolicyPreview(
+        config=config.value,
+        before=PolicySide(label=before.label, root=str(before.path), version=old.version),
+        after=PolicySide(label=after.label, root=str(after.path), version=new.version),
+        files_changed=[],
+        decisions=0,
+        changed=[],
+    )
+
+
 async def _preview(
     against: str, current: Path, moments: list[Scenario], config: EvalConfig, progress: Progress
 ) -> PolicyPreview:
-    task = progress.add_task("deciding under both versions", total=2 * len(moments))
     with policy_folder_at(against, current) as before:
+        same = _same_files(before, PolicyFolder(current, str(current)), config)
+        if same is not None:
+            return same
+        task = progress.add_task("deciding under both versions", total=2 * len(moments))
         return await preview_policies(
             moments,
             before=before,
@@ -206,14 +201,12 @@ def preview(
     Exits 0 whether or not decisions change; 2 when a folder, revision or file cannot be read.
     """
     current = policy_dir or Settings().policy_dir
-    err = Console(stderr=True)
     try:
         moments = _moments(scenarios, requests)
         with Progress(console=err, transient=True) as progress:
             result = asyncio.run(_preview(against, current, moments, config, progress))
     except (NextbestError, OSError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
+        fail(str(exc))
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:

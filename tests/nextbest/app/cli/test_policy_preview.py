@@ -86,13 +86,41 @@ def test_the_table_shows_before_and_after_with_both_versions(
     assert "1 of 2 decision(s) change" in result.output
 
 
-def test_identical_folders_report_no_change_and_exit_0(runner: CliRunner, scenarios: str) -> None:
-    result = runner.invoke(policy_app, ["preview", "--against", str(SHIPPED), "--scenarios", scenarios])
+def test_identical_folders_say_identical_at_once_without_deciding(
+    runner: CliRunner, scenarios: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def must_not_decide(*args: object, **kwargs: object) -> None:
+        raise AssertionError("identical folders were decided")
+
+    monkeypatch.setattr("nextbest.app.cli._policy.preview_policies", must_not_decide)
+    same = Path(shutil.copytree(SHIPPED, tmp_path / "same"))  # another folder, the same content
+
+    result = runner.invoke(policy_app, ["preview", "--against", str(same), "--scenarios", scenarios])
+    as_json = runner.invoke(policy_app, ["preview", "--against", str(same), "--scenarios", scenarios, "--json"])
 
     assert result.exit_code == 0, result.output
     assert "files: identical" in result.output
-    assert "0 of 2 decision(s) change" in result.output
+    assert "identical: both versions are the same files, so no decision can change" in result.output
     assert "Decisions that change" not in result.output
+    assert as_json.exit_code == 0, as_json.output
+    preview = json.loads(as_json.stdout)
+    assert preview["files_changed"] == [] and preview["changed"] == [] and preview["decisions"] == 0
+    assert preview["before"]["version"] == preview["after"]["version"] == load_policy_set(SHIPPED).version
+
+
+def test_one_changed_byte_is_not_identical(runner: CliRunner, scenarios: str, tmp_path: Path) -> None:
+    edited = Path(shutil.copytree(SHIPPED, tmp_path / "edited"))
+    brand = edited / "brand.yaml"
+    brand.write_text(brand.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+    result = runner.invoke(
+        policy_app, ["preview", "--against", str(SHIPPED), "--policy-dir", str(edited), "--scenarios", scenarios]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "files: changed brand.yaml" in result.output
+    assert "identical:" not in result.output
+    assert "0 of 2 decision(s) change" in result.output
 
 
 @pytest.mark.parametrize(
