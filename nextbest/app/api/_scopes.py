@@ -34,6 +34,9 @@ class Scope(StrEnum):
 ROUTE_SCOPES: dict[tuple[str, str], Scope] = {
     ("GET", "/healthz"): Scope.PUBLIC,
     ("GET", "/v1/schema"): Scope.PUBLIC,
+    ("GET", "/docs"): Scope.PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): Scope.PUBLIC,
+    ("GET", "/redoc"): Scope.PUBLIC,
     ("POST", "/v1/decide"): Scope.PUBLISHABLE,
     ("POST", "/v1/events"): Scope.PUBLISHABLE,  # not served yet: declared so the events route inherits it
     ("POST", "/v1/feedback"): Scope.PUBLISHABLE,
@@ -110,6 +113,8 @@ async def authorize(
     """401 without a valid key, 403 beyond the key's scope, 429 over the key's rate; else the caller."""
     access: Access = request.app.state.access
     needed = scope_for(request.method, _route_path(request))
+    if needed is Scope.PUBLIC:
+        return Principal(None, "public")
     if not access.keys.enabled:
         host = request.client.host if request.client else "unknown"
         principal = Principal(None, f"client:{host}")
@@ -124,8 +129,7 @@ async def authorize(
                 403, f"{request.method} {_route_path(request)} needs a {needed} key; this key is {found.scope}"
             )
         principal = found
-    if needed is not Scope.PUBLIC:
-        access.limiter.check(principal.key_id)
+    access.limiter.check(principal.key_id)
     return principal
 
 
