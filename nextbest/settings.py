@@ -105,8 +105,8 @@ class Settings(BaseSettings):
     @classmethod
     def _known_scopes(cls, value: str) -> str:
         for entry in _entries(value):
-            scope, _, key = entry.partition(":")
-            if scope in KEY_SCOPES and not key.strip():
+            scope, colon, key = entry.partition(":")
+            if colon and scope in KEY_SCOPES and not key.strip():
                 raise ValueError(f"the {scope} key is empty (write {scope}:KEY)")
         return value
 
@@ -123,8 +123,8 @@ class Settings(BaseSettings):
         """(scope, key) pairs; a key without a known `scope:` prefix is a secret key (the original form)."""
         pairs = []
         for entry in _entries(self.api_keys):
-            scope, _, key = entry.partition(":")
-            pairs.append((scope, key.strip()) if scope in KEY_SCOPES else ("secret", entry))
+            scope, colon, key = entry.partition(":")
+            pairs.append((scope, key.strip()) if colon and scope in KEY_SCOPES else ("secret", entry))
         return tuple(pairs)
 
     @property

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
@@ -21,6 +22,8 @@ from nextbest.settings import Settings
 from ._ratelimit import RateLimiter
 
 __all__ = ["ROUTE_SCOPES", "Access", "KeyRing", "Principal", "PrincipalDep", "Scope", "authorize", "scope_for"]
+
+log = logging.getLogger(__name__)
 
 
 class Scope(StrEnum):
@@ -96,6 +99,9 @@ class Access:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Access:
+        publishable = any(scope == Scope.PUBLISHABLE for scope, _ in settings.scoped_api_keys)
+        if publishable and settings.identity_secret is None:
+            log.warning("NEXTBEST_IDENTITY_SECRET is not set: publishable-key calls can only be anonymous")
         return cls(KeyRing(settings.scoped_api_keys), RateLimiter(settings.rate_limit_rps))
 
 

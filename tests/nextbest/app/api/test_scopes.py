@@ -95,6 +95,8 @@ def test_the_comma_separated_form_still_means_secret_keys(api_client: Any) -> No
     assert client.get("/v1/policies").status_code == 401
     assert client.post("/v1/policies/reload", headers={"Authorization": "Bearer k2"}).status_code == 200
     assert Settings(api_keys="k1,publishable:p1").scoped_api_keys == (("secret", "k1"), ("publishable", "p1"))
+    assert Settings(api_keys="secret, publishable").scoped_api_keys == (("secret", "secret"), ("secret", "publishable"))
+    assert Settings(api_keys="old:style:key").scoped_api_keys == (("secret", "old:style:key"),)
 
 
 def test_a_scope_without_a_key_is_refused_at_start() -> None:
