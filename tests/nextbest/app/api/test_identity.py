@@ -108,3 +108,10 @@ def test_a_publishable_key_without_channels_gets_on_site_channels_only(client: A
     assert "no channel is both allowed and consented" in decision["reasons"][0]
     secret = client.post("/v1/decide", json=body | {"dry_run": True}, headers=_headers(SECRET)).json()
     assert secret["channel"] == "email"
+
+
+def test_the_readme_in_app_example_works_with_a_publishable_key(client: Any) -> None:
+    body = example_body("cross_sell_app")
+    headers = _headers(**{USER_HASH_HEADER: user_hash(IDENTITY, "C0009")})
+    decision = client.post("/v1/decide", json=body, headers=headers).json()
+    assert (decision["user_id"], decision["action"], decision["channel"]) == ("C0009", "recommendation", "app")
