@@ -24,6 +24,7 @@ __all__ = ["ON_SITE_CHANNELS", "ON_SITE_SURFACES", "USER_HASH_HEADER", "admit", 
 USER_HASH_HEADER = "Nextbest-User-Hash"
 ON_SITE_SURFACES = frozenset({"web", "app"})
 ON_SITE_CHANNELS = (Channel.WEB, Channel.APP)
+_USE = "; use a secret key from your server"
 
 
 def user_hash(secret: str, user_id: str) -> str:
@@ -40,18 +41,14 @@ def _verified(user_id: str, presented: str | None, secret: SecretStr | None) -> 
 def _on_site(request: DecideRequest) -> DecideRequest:
     surface = request.event.context.surface
     if surface not in ON_SITE_SURFACES:
-        raise HTTPException(
-            403, f"a publishable key decides only for event.context.surface web or app (got {surface!r}); "
-            "use a secret key from your server"
-        )  # fmt: skip
+        shown = f"(got {surface!r})"
+        raise HTTPException(403, f"a publishable key decides only for event.context.surface web or app {shown}{_USE}")
     if request.channels is None:
         return request.model_copy(update={"channels": list(ON_SITE_CHANNELS)})
     outbound = [channel.value for channel in request.channels if channel not in ON_SITE_CHANNELS]
     if outbound:
-        raise HTTPException(
-            403, f"a publishable key may request only the web and app channels (not {', '.join(outbound)}); "
-            "use a secret key from your server"
-        )  # fmt: skip
+        shown = f"(not {', '.join(outbound)})"
+        raise HTTPException(403, f"a publishable key may request only the web and app channels {shown}{_USE}")
     return request
 
 
@@ -67,9 +64,7 @@ def admit(
     if claimed is None or _verified(claimed, presented_hash, secret):
         return request
     if not event.anonymous_id:
-        raise HTTPException(
-            403, f"user {claimed!r} is not verified: send {USER_HASH_HEADER} (HMAC-SHA256 of the user id with the "
-            "identity secret), or an anonymous_id alone"
-        )  # fmt: skip
+        how = f"send {USER_HASH_HEADER} (HMAC-SHA256 of the user id with the identity secret) or an anonymous_id alone"
+        raise HTTPException(403, f"user {claimed!r} is not verified: {how}")
     anonymous = event.model_copy(update={"user_id": None})
     return request.model_copy(update={"event": anonymous, "profile": None})
