@@ -171,6 +171,8 @@ async def commit_decision(
         result = await ctx.ledger.commit(downgraded, subject_id=subject, request_fingerprint=fingerprint)
     if result.decision is None:  # only a cap breach stores nothing, and a `none` decision has no caps
         raise StoreError(f"the ledger stored nothing for event {decision.event_id}")
+    if result.status is CommitStatus.DUPLICATE:  # a concurrent retry of this event was stored first
+        return result.decision.model_copy(update={"replayed": True})
     return result.decision
 
 

@@ -44,7 +44,7 @@ class Decider:
         if not request.dry_run:
             existing = await self.ctx.ledger.find_by_event(request.event.event_id)
             if existing is not None:
-                return existing
+                return existing.model_copy(update={"replayed": True})
         if self.ctx.model is None:
             return await self._direct(request, deadline, FallbackReason.NO_MODEL_CONFIGURED)
         if self.ctx.settings.mode is ServiceMode.SHADOW:

@@ -18,6 +18,13 @@ def default_policy_dir() -> Path:
     return _REPO_ROOT / "prompts"
 
 
+KEY_SCOPES = ("secret", "publishable")
+
+
+def _entries(value: str) -> list[str]:
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
+
+
 class OutputMode(StrEnum):
     """How the model is asked for structured output; servers differ in what they accept."""
 
@@ -46,7 +53,15 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path(".data"), description="Where the ledger and indexes live")
     policy_dir: Path = Field(default_factory=default_policy_dir, description="The prompts/ policy folder")
-    api_keys: str = Field(default="", description="Comma-separated bearer keys; empty disables auth")
+    api_keys: str = Field(
+        default="",
+        description="Comma-separated bearer keys: `secret:KEY`, `publishable:KEY` or a bare (secret) key",
+    )
+    identity_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 secret that signs user ids for publishable-key calls"
+    )
+    rate_limit_rps: Annotated[int, Field(ge=0)] = Field(default=0, description="Requests per second per key; 0 is off")
+    cors_origins: str = Field(default="", description="Comma-separated exact origins allowed to call from a browser")
     max_body_bytes: Annotated[int, Field(gt=0)] = 256 * 1024
     default_deadline_ms: Annotated[int, Field(gt=0, le=60_000)] = 1500
     mode: ServiceMode = ServiceMode.LIVE
@@ -90,9 +105,39 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("api_keys")
+    @classmethod
+    def _known_scopes(cls, value: str) -> str:
+        for entry in _entries(value):
+            scope, colon, key = entry.partition(":")
+            if colon and scope in KEY_SCOPES and not key.strip():
+                raise ValueError(f"the {scope} key is empty (write {scope}:KEY)")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: str) -> str:
+        for origin in _entries(value):
+            if "*" in origin or not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an exact origin such as https://shop.example.com")
+        return value
+
+    @property
+    def scoped_api_keys(self) -> tuple[tuple[str, str], ...]:
+        """(scope, key) pairs; a key without a known `scope:` prefix is a secret key (the original form)."""
+        pairs = []
+        for entry in _entries(self.api_keys):
+            scope, colon, key = entry.partition(":")
+            pairs.append((scope, key.strip()) if colon and scope in KEY_SCOPES else ("secret", entry))
+        return tuple(pairs)
+
     @property
     def api_key_set(self) -> frozenset[str]:
-        return frozenset(key.strip() for key in self.api_keys.split(",") if key.strip())
+        return frozenset(key for _, key in self.scoped_api_keys)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.rstrip("/") for origin in _entries(self.cors_origins)]
 
     @property
     def model_configured(self) -> bool:

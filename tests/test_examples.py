@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from guardrails.holdout import in_holdout
 from nextbest.contracts import Channel, DecideRequest
+from nextbest.settings import Settings
 from nextbest.world import WORLD_AS_OF, World, load_world
 from tools.inventory import haversine_km
 
@@ -139,3 +141,12 @@ def test_nothing_fits_has_no_consent_and_no_history() -> None:
     assert request.event.type == "email_open"
     assert not request.profile.purchase_history
     assert not any(request.profile.consent.allows(channel) for channel in Channel)
+
+
+def test_only_the_cart_example_falls_in_the_default_holdout_as_the_readme_says() -> None:
+    defaults = Settings.model_fields
+    percent, salt = defaults["holdout_percent"].default, defaults["holdout_salt"].default
+    held = {name for name in NAMES if in_holdout(_load(name).event.subject_id, percent, salt)}
+    assert held == {"cart_abandonment"}
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    assert "`examples/cart_abandonment.json`: customer C0040 is in the default 5% holdout" in readme

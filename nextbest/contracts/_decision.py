@@ -97,6 +97,9 @@ class Decision(Contract):
     policy_version: str
     holdout: bool = False
     dry_run: bool = False
+    replayed: bool = Field(
+        default=False, description="True when the event_id was seen before: this is the stored decision, unchanged"
+    )
     decided_at: AwareDatetime
     latency_ms: NonNegativeFloat = 0
     trace: DecisionTrace = Field(default_factory=DecisionTrace)

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi_offline import FastAPIOffline
 
 from nextbest.app.bootstrap import Runtime, open_runtime, settle_heap
 from nextbest.contracts import DecideRequest, Decision, FeedbackRequest, FeedbackResponse
 from nextbest.settings import Settings
 
+from ._access import AccessLog
+from ._cors import install_cors
 from ._errors import error_body, install_error_handlers
+from ._identity import USER_HASH_HEADER, admit
 from ._middleware import BodyGuard
 from ._openapi import AccessDoc, install_openapi
+from ._replay import mark_replay
+from ._scopes import Access, PrincipalDep, authorize
 
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
 RuntimeFactory = Callable[[Settings], Awaitable[Runtime]]
-_bearer = HTTPBearer(auto_error=False)
 
 
 # The dependencies are `async def` though they never await: FastAPI runs a plain `def` dependency in a
@@ -38,20 +41,7 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def require_key(
-    runtime: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> None:
-    keys = runtime.settings.api_key_set
-    if not keys:
-        return
-    presented = credentials.credentials if credentials is not None else ""
-    if not any(secrets.compare_digest(presented, key) for key in keys):
-        raise HTTPException(
-            401, "a valid 'Authorization: Bearer <key>' header is required", headers={"WWW-Authenticate": "Bearer"}
-        )
-
-
-Authorized = Depends(require_key)
+Authorized = Depends(authorize)  # the scope each route needs: _scopes.ROUTE_SCOPES
 
 
 def _lifespan(settings: Settings, factory: RuntimeFactory, *, tune_gc: bool) -> Callable[[FastAPI], Any]:
@@ -82,14 +72,17 @@ def create_app(
     """The API around one runtime; `tune_gc` settles the heap once it is open (see `settle_heap`), which
     only a process that serves and nothing else should ask for."""
     settings = settings or Settings()
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc from the package's own copy of their assets, no CDN
         title="nextbest",
         version="0.1.0",
         summary="Real-time next-best-action decisions with code guardrails and a deterministic fallback.",
         lifespan=_lifespan(settings, runtime_factory or open_runtime, tune_gc=tune_gc),
     )
+    app.state.access = Access.from_settings(settings)
     install_error_handlers(app)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    install_cors(app, settings)
+    app.add_middleware(AccessLog)  # added last: the outermost, so it sees every answer
     _routes(app)
     install_openapi(app, AccessDoc.from_settings(settings))
     return app
@@ -116,12 +109,18 @@ def _routes(app: FastAPI) -> None:
     @app.post(
         "/v1/decide",
         response_model=Decision,
-        dependencies=[Authorized],
         tags=["decisions"],
         responses={503: {}},  # the rest is derived from the route: _openapi.route_statuses
     )
-    async def decide(body: DecideRequest, runtime: RuntimeDep) -> Decision:
-        return await runtime.decider.decide(body)
+    async def decide(
+        body: DecideRequest,
+        runtime: RuntimeDep,
+        principal: PrincipalDep,
+        response: Response,
+        user_hash: Annotated[str | None, Header(alias=USER_HASH_HEADER)] = None,
+    ) -> Decision:
+        admitted = admit(body, principal, user_hash, runtime.settings.identity_secret)
+        return mark_replay(await runtime.decider.decide(admitted), response)
 
     @app.get(
         "/v1/decisions/{decision_id}",

@@ -53,7 +53,9 @@ ERRORS: dict[int, ErrorKind] = {
     413: ErrorKind("payload_too_large", "The body is over the server's limit (`NEXTBEST_MAX_BODY_BYTES`)."),
     415: ErrorKind("unsupported_media_type", "A body was sent that is not `application/json`."),
     422: ErrorKind("invalid_request", "The body or a parameter does not match the schema; `fields` names each."),
-    429: ErrorKind("rate_limited", "Too many requests for this key; retry after `Retry-After` seconds."),
+    429: ErrorKind(
+        "rate_limited", "Too many requests for this key; retry after `Retry-After` seconds.", headers=("Retry-After",)
+    ),
     503: ErrorKind("store_unavailable", "The contact ledger is unavailable; retry shortly.", headers=("Retry-After",)),
 }
 

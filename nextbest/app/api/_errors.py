@@ -34,11 +34,27 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return fields
 
 
+def _json_error(exc: RequestValidationError) -> dict[str, Any]:
+    """Line, column and an excerpt for FastAPI's json_invalid error, whose loc holds the character offset."""
+    error = next(e for e in exc.errors() if e.get("type") == "json_invalid")
+    offset = next((part for part in error.get("loc", ()) if isinstance(part, int)), 0)
+    body = exc.body
+    document = body.decode(errors="replace") if isinstance(body, bytes) else body if isinstance(body, str) else ""
+    line = document.count("\n", 0, offset) + 1
+    column = offset - (document.rfind("\n", 0, offset) + 1) + 1
+    excerpt = document[max(0, offset - 20) : offset + 20].replace("\n", " ")
+    reason = error.get("ctx", {}).get("error", "invalid JSON")
+    message = f"line {line}, column {column}: {reason} near {excerpt!r}"
+    return {"field": "body", "message": message, "type": "json_invalid", "line": line, "column": column}
+
+
 async def _validation(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if any(error.get("type") == "json_invalid" for error in exc.errors()):
+        field = _json_error(exc)
+        message = f"the body is not valid JSON: {field['message']}"
+        return JSONResponse(error_body("invalid_json", message, [field]), status_code=400)
     fields = _field_errors(exc)
-    if any(field["type"] == "json_invalid" for field in fields):
-        return JSONResponse(error_body("invalid_json", "the body is not valid JSON", fields), status_code=400)
     return JSONResponse(error_body("invalid_request", "the request does not match the schema", fields), status_code=422)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._errors import error_body
@@ -24,8 +25,12 @@ async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-class _BodyTooLargeError(Exception):
-    pass
+class _BodyTooLargeError(HTTPException):
+    """An HTTPException, because FastAPI re-raises those from its body parsing (any other error it turns
+    into a 400 "There was an error parsing the body"); the app's handler then answers 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"the body is over {max_bytes} bytes")
 
 
 class BodyGuard:
@@ -64,7 +69,7 @@ class BodyGuard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLargeError
+                    raise _BodyTooLargeError(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:

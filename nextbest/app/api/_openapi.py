@@ -28,6 +28,7 @@ from fastapi.security.base import SecurityBase
 from nextbest.settings import Settings
 
 from ._error_model import ERRORS, ErrorBody
+from ._scopes import scope_for
 
 __all__ = ["LINKS", "AccessDoc", "install_openapi", "route_statuses"]
 
@@ -36,9 +37,9 @@ _SCHEMAS = "#/components/schemas/"
 _VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
-def secret_for_every_route(method: str, path: str) -> str:
-    """Until keys carry scopes, every keyed route needs the one kind of key there is."""
-    return "secret"
+def scope_name(method: str, path: str) -> str:
+    """The scope a route needs, from the one scope table (`_scopes.ROUTE_SCOPES`)."""
+    return scope_for(method, path).value
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +49,18 @@ class AccessDoc:
     what a keyed route may answer even when auth is off (429 from a per-caller rate limit)."""
 
     keyed: bool
-    scope_for: Callable[[str, str], str] = secret_for_every_route
+    scope_for: Callable[[str, str], str] = scope_name
     keyed_statuses: frozenset[int] = frozenset({401})
     guarded_statuses: frozenset[int] = field(default_factory=frozenset)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AccessDoc:
-        return cls(keyed=bool(settings.api_key_set))
+        """Keyed when keys are configured: 401 without one, 403 beyond its scope; 429 whenever a rate is set."""
+        return cls(
+            keyed=bool(settings.scoped_api_keys),
+            keyed_statuses=frozenset({401, 403}),
+            guarded_statuses=frozenset({429}) if settings.rate_limit_rps > 0 else frozenset(),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,11 +61,15 @@ def test_each_use_case_gets_a_valid_decision_with_real_ids(client_for: Any, worl
 
 def test_nothing_fits_is_none_and_retries_are_idempotent(client_for: Any) -> None:
     client = client_for()
-    first = client.post("/v1/decide", json=_body("nothing_fits")).json()
-    again = client.post("/v1/decide", json=_body("nothing_fits")).json()
+    first_response = client.post("/v1/decide", json=_body("nothing_fits"))
+    again_response = client.post("/v1/decide", json=_body("nothing_fits"))
+    first, again = first_response.json(), again_response.json()
     assert first["action"] == "none"
     assert again["decision_id"] == first["decision_id"]
-    assert again == first
+    assert (first["replayed"], again["replayed"]) == (False, True)
+    assert "nextbest-replayed" not in first_response.headers
+    assert again_response.headers["nextbest-replayed"] == "true"
+    assert again | {"replayed": False} == first
 
 
 def test_schema_is_published(client_for: Any) -> None:

@@ -1,0 +1,46 @@
+"""The access log: one info line per request (method, path, status, latency, request id), never the body."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["REQUEST_ID_HEADER", "AccessLog"]
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+log = logging.getLogger("nextbest.access")
+
+
+class AccessLog:
+    """Outermost middleware: keeps a caller's well-formed `X-Request-Id` or makes one, and echoes it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        presented = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
+        request_id = presented if _ACCEPTED_ID.fullmatch(presented) else uuid.uuid4().hex
+        status = 500  # what the server answers when the app fails before it starts a response
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            latency_ms = (time.perf_counter() - started) * 1000
+            log.info("%s %s %d %.1fms request_id=%s", scope["method"], scope["path"], status, latency_ms, request_id)
