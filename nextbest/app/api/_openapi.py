@@ -55,10 +55,12 @@ class AccessDoc:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AccessDoc:
-        """Keyed when keys are configured: 401 without one, 403 beyond its scope; 429 whenever a rate is set."""
+        """Keyed when keys are configured: 401 without one, 403 when publishable keys exist (a call beyond the
+        key's scope or surfaces); 429 whenever a rate is set."""
+        publishable = any(scope == "publishable" for scope, _ in settings.scoped_api_keys)
         return cls(
             keyed=bool(settings.scoped_api_keys),
-            keyed_statuses=frozenset({401, 403}),
+            keyed_statuses=frozenset({401, 403}) if publishable else frozenset({401}),
             guarded_statuses=frozenset({429}) if settings.rate_limit_rps > 0 else frozenset(),
         )
 
@@ -146,7 +148,8 @@ def _security(operation: dict[str, Any], route: APIRoute, method: str, access: A
     scope = access.scope_for(method, route.path_format)
     operation["security"] = [{name: [scope]} for entry in operation.get("security", []) for name in entry]
     operation["x-nextbest-scope"] = scope
-    note = f"Needs a `{scope}` key: `Authorization: Bearer <key>`."
+    wider = " (or a `secret` key, which may call everything)" if scope != "secret" else ""
+    note = f"Needs a `{scope}` key{wider}: `Authorization: Bearer <key>`."
     operation["description"] = f"{operation['description']}\n\n{note}" if operation.get("description") else note
 
 

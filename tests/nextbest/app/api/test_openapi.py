@@ -60,6 +60,15 @@ def test_statuses_come_from_what_each_route_depends_on(settings: Any) -> None:
     assert _errors_of(document, "GET", "/healthz") == set()
 
 
+def test_publishable_keys_and_a_rate_limit_add_403_and_429(settings: Any) -> None:
+    scoped = settings.model_copy(update={"api_keys": "secret:sk-oa,publishable:pk-oa", "rate_limit_rps": 5})
+    document = create_app(scoped).openapi()
+    assert _errors_of(document, "POST", "/v1/decide") == {400, 401, 403, 413, 415, 422, 429, 503}
+    assert _errors_of(document, "GET", "/healthz") == set()
+    retry = document["paths"]["/v1/decide"]["post"]["responses"]["429"]
+    assert "Retry-After" in retry.get("headers", {})
+
+
 def test_every_error_response_is_the_error_body_with_its_code(settings: Any) -> None:
     document = create_app(settings.model_copy(update={"api_keys": "k-oa"})).openapi()
     components = document["components"]
@@ -94,10 +103,12 @@ def test_the_security_scheme_is_published_only_when_keys_are_configured(settings
         ("GET", "/v1/policies"),
         ("POST", "/v1/policies/reload"),
     }
-    for operation in secured.values():
-        assert operation["security"] == [{"HTTPBearer": ["secret"]}]
-        assert operation["x-nextbest-scope"] == "secret"
-        assert "`secret` key" in operation["description"]
+    publishable = {("POST", "/v1/decide"), ("POST", "/v1/feedback")}  # as the scope table (_scopes.py) says
+    for route, operation in secured.items():
+        scope = "publishable" if route in publishable else "secret"
+        assert operation["security"] == [{"HTTPBearer": [scope]}], route
+        assert operation["x-nextbest-scope"] == scope
+        assert f"`{scope}` key" in operation["description"]
 
 
 class _Note(BaseModel):
