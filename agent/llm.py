@@ -3,6 +3,7 @@ at most one repair turn, never past the deadline."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,8 +15,10 @@ from nextbest.contracts import ActionProposal, CandidateSet, DecideRequest, Fall
 from nextbest.errors import ModelError, NextbestError
 from nextbest.policy import Brand, Playbook
 
+from .copy_check import instruction_spans
 from .model import ChatModel, ModelReply, ModelRequest, ToolCall
-from .prompt import build_prompt
+from .model.schemas import AnswerLimits, answer_schema
+from .prompt import PromptProfile, answer_limits, build_prompt
 from .validate import validate_choice
 
 __all__ = ["LlmOutcome", "ToolBox", "ask_model"]
@@ -34,34 +37,63 @@ class ToolBox(Protocol):
         ...
 
 
+PENDING = "pending"
+"""The outcome of a call still in flight. A cancelled one is closed as `model_timeout`."""
+
+
 @dataclass
 class LlmOutcome:
+    """What asking the model produced. The caller may create it and pass it to `ask_model`: every call is
+    recorded here as it starts, so the record survives a cancellation (`asyncio.wait_for`)."""
+
     proposal: ActionProposal | None
     candidates: CandidateSet
     calls: list[ModelCall] = field(default_factory=list)
     tool_calls: list[str] = field(default_factory=list)
     failure: ModelError | None = None
     trimmed: tuple[str, ...] = ()
+    adjustments: list[str] = field(default_factory=list)
+    """What validation corrected in an otherwise good answer (e.g. a restraint score out of range)."""
+
+    def close_pending(self, outcome: str = FallbackReason.MODEL_TIMEOUT.value) -> None:
+        """Close every call still in flight with `outcome` (the caller does this after a cancellation)."""
+        for index, call in enumerate(self.calls):
+            if call.outcome == PENDING:
+                self.calls[index] = call.model_copy(update={"outcome": outcome})
 
 
 @dataclass
 class _Conversation:
     messages: list[dict[str, Any]]
     outcome: LlmOutcome
+    limits: AnswerLimits
     attempt: int = 0
 
 
 async def _turn(model: ChatModel, convo: _Conversation, tools: list[dict[str, Any]], deadline: float) -> ModelReply:
-    request = ModelRequest(messages=convo.messages, tools=tools, deadline=deadline, attempt=convo.attempt)
+    # Built per turn: a tool may have added verified candidates, whose ids the schema must then allow.
+    schema = answer_schema(convo.outcome.candidates, convo.limits)
+    request = ModelRequest(
+        messages=convo.messages, output_schema=schema, tools=tools, deadline=deadline, attempt=convo.attempt
+    )
     convo.attempt += 1
+    calls = convo.outcome.calls
+    slot, started = len(calls), time.monotonic()
+    calls.append(ModelCall(attempt=request.attempt, mode="unknown", latency_ms=0, outcome=PENDING))
     try:
         reply = await model.complete(request)
     except ModelError as exc:
-        convo.outcome.calls.append(
-            exc.call or ModelCall(attempt=request.attempt, mode="unknown", latency_ms=0, outcome=exc.reason.value)
+        calls[slot] = exc.call or calls[slot].model_copy(
+            update={"latency_ms": (time.monotonic() - started) * 1000, "outcome": exc.reason.value}
         )
         raise
-    convo.outcome.calls.append(reply.call)
+    except asyncio.CancelledError:
+        # The caller's deadline cancelled us mid-call: the call happened and is closed as a timeout.
+        calls[slot] = calls[slot].model_copy(
+            update={"latency_ms": (time.monotonic() - started) * 1000, "outcome": FallbackReason.MODEL_TIMEOUT.value}
+        )
+        raise
+    calls[slot] = reply.call
     return reply
 
 
@@ -115,14 +147,19 @@ async def ask_model(
     budget: int,
     repair_turns: int,
     toolbox: ToolBox | None = None,
+    outcome: LlmOutcome | None = None,
+    profile: PromptProfile = PromptProfile.FULL,
 ) -> LlmOutcome:
     """The model's validated proposal, or the failure that sends the decision to the rules engine.
 
     One repair turn is allowed for a wrong answer (bad JSON, unknown ids, a disallowed channel), and only
-    while the deadline leaves room for it; timeouts and server errors go straight to the rules.
+    while the deadline leaves room for it; timeouts and server errors go straight to the rules. Pass
+    `outcome` to read the calls made so far when this coroutine is cancelled.
     """
-    bundle = build_prompt(playbook, brand, request, candidates, budget=budget)
-    convo = _Conversation(list(bundle.messages), LlmOutcome(None, candidates, trimmed=bundle.fit.dropped))
+    bundle = build_prompt(playbook, brand, request, candidates, budget=budget, profile=profile)
+    record = outcome if outcome is not None else LlmOutcome(None, candidates)
+    record.candidates, record.trimmed = candidates, bundle.fit.dropped
+    convo = _Conversation(list(bundle.messages), record, answer_limits(playbook))
     repairs_left = repair_turns
     while True:
         said = ""
@@ -130,7 +167,12 @@ async def ask_model(
             reply = await _final_answer(model, convo, toolbox, deadline)
             said = reply.text or orjson.dumps(reply.choice).decode()
             convo.outcome.proposal = validate_choice(
-                reply.choice, playbook=playbook, candidates=convo.outcome.candidates, now=now
+                reply.choice,
+                playbook=playbook,
+                candidates=convo.outcome.candidates,
+                now=now,
+                adjustments=convo.outcome.adjustments,
+                instructions=instruction_spans(request, convo.outcome.candidates),
             )
             return convo.outcome
         except ModelError as exc:

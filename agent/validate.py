@@ -5,7 +5,7 @@ Every failure raises ModelError with the FallbackReason the decision will carry.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,43 +16,45 @@ from nextbest.contracts import (
     ActionProposal,
     CandidateSet,
     FallbackReason,
-    MessageCopy,
     ModelChoice,
     ProposedProduct,
 )
 from nextbest.errors import ModelError
 from nextbest.policy import Playbook
 
+from .copy_check import CopyRules, check_copy, known_tokens
 from .prompt import neutralise
 
-__all__ = ["check_copy", "validate_choice"]
+__all__ = ["check_copy", "normalise_score", "validate_choice"]
 
-_PERCENT = re.compile(r"(\d{1,3})\s?%")
-_URL_OR_CONTACT = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\+?\d[\d\s().-]{8,}\d")
-
-
-def check_copy(message: MessageCopy, *, discount: float | None, title_max: int, body_max: int) -> str | None:
-    """The problem with a piece of copy, or None. Injected instructions and invented discounts fail here."""
-    if len(message.title) > title_max:
-        return f"title is {len(message.title)} characters, the limit is {title_max}"
-    if len(message.body) > body_max:
-        return f"body is {len(message.body)} characters, the limit is {body_max}"
-    text = " ".join(part for part in (message.title, message.body, message.cta or "") if part)
-    if neutralise(text) != text:
-        return "copy contains instruction-like or contact text taken from untrusted data"
-    if _URL_OR_CONTACT.search(text):
-        return "copy contains a URL, e-mail address or phone number"
-    for match in _PERCENT.finditer(text):
-        if discount is None or float(match.group(1)) != discount:
-            return f"copy promises {match.group(0)} but the attached offer gives {discount or 0:g}%"
-    return None
+_PERCENT_SCALE_MAX = 100
 
 
-def _parse(raw: dict[str, Any] | None) -> ModelChoice:
+def normalise_score(raw: dict[str, Any], adjustments: list[str]) -> dict[str, Any]:
+    """`raw` with an out-of-range score made usable, each change noted in `adjustments`.
+
+    Small models answer on a 0..100 scale ("score": 20): any score in (1, 100] is read as a percentage.
+    A restraint answer (action "none") is never rejected for its score: anything else is clamped to 0..1.
+    """
+    score = raw.get("score")
+    if isinstance(score, bool) or not isinstance(score, int | float) or 0 <= score <= 1:
+        return raw
+    if 1 < score <= _PERCENT_SCALE_MAX:
+        fixed = score / _PERCENT_SCALE_MAX
+        adjustments.append(f"score {score:g} read on a 0..100 scale as {fixed:g}")
+    elif raw.get("action") == ActionKind.NONE.value:
+        fixed = min(max(float(score), 0.0), 1.0)
+        adjustments.append(f"score {score:g} of a restraint answer clamped to {fixed:g}")
+    else:
+        return raw
+    return {**raw, "score": fixed}
+
+
+def _parse(raw: dict[str, Any] | None, adjustments: list[str]) -> ModelChoice:
     if raw is None:
         raise ModelError(FallbackReason.INVALID_OUTPUT, "no final answer")
     try:
-        return ModelChoice.model_validate(raw)
+        return ModelChoice.model_validate(normalise_score(raw, adjustments))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -96,10 +98,20 @@ def _check_shape(choice: ModelChoice, playbook: Playbook, candidates: CandidateS
 
 
 def validate_choice(
-    raw: dict[str, Any] | None, *, playbook: Playbook, candidates: CandidateSet, now: datetime
+    raw: dict[str, Any] | None,
+    *,
+    playbook: Playbook,
+    candidates: CandidateSet,
+    now: datetime,
+    adjustments: list[str] | None = None,
+    instructions: Sequence[str] = (),
 ) -> ActionProposal:
-    """Turn a raw model answer into a proposal, or raise ModelError naming what is wrong."""
-    choice = _parse(raw)
+    """Turn a raw model answer into a proposal, or raise ModelError naming what is wrong.
+
+    What was corrected rather than rejected is appended to `adjustments`; `instructions` are the
+    instruction-like sentences of the untrusted input (`copy_check.instruction_spans`), which copy must
+    not repeat."""
+    choice = _parse(raw, adjustments if adjustments is not None else [])
     _check_ids(choice, candidates)
     _check_shape(choice, playbook, candidates)
     if choice.action is ActionKind.NONE:
@@ -111,12 +123,14 @@ def validate_choice(
         )
     offer = candidates.offer(choice.offer_id) if choice.offer_id else None
     if choice.message is not None:
-        problem = check_copy(
-            choice.message,
-            discount=offer.discount_percent if offer else None,
+        rules = CopyRules(
+            offer=offer,
             title_max=playbook.limits.title_max_chars,
             body_max=playbook.limits.body_max_chars,
+            known_tokens=known_tokens(candidates),
+            instructions=tuple(instructions),
         )
+        problem = check_copy(choice.message, rules)
         if problem:
             raise ModelError(FallbackReason.INVALID_OUTPUT, problem)
     timing = playbook.timing

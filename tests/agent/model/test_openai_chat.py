@@ -24,6 +24,7 @@ from agent.model import (
     count_message_tokens,
     count_tokens,
 )
+from agent.model.schemas import grammar_friendly
 from agent.testing import completion_body
 from nextbest.contracts import FallbackReason, ModelChoice
 from nextbest.errors import ModelError
@@ -88,10 +89,10 @@ async def test_final_answer_in_each_mode(
     if mode is OutputMode.JSON_SCHEMA:
         assert body["response_format"]["type"] == "json_schema"
         assert body["response_format"]["json_schema"]["strict"] is True
-        assert body["response_format"]["json_schema"]["schema"] == request.output_schema
+        assert body["response_format"]["json_schema"]["schema"] == grammar_friendly(request.output_schema)
         assert body["messages"] == request.messages
     elif mode is OutputMode.JSON_OBJECT:
-        assert body["response_format"] == {"type": "json_object", "schema": request.output_schema}
+        assert body["response_format"] == {"type": "json_object", "schema": grammar_friendly(request.output_schema)}
         assert "JSON schema" in _system_text(body)
     elif mode is OutputMode.TOOLS:
         assert "response_format" not in body
