@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from nextbest.contracts import CandidateSet, DecideRequest, MessageCopy, OfferCandidate
 
-from .prompt import INSTRUCTION_LIKE, neutralise
+from .prompt import INSTRUCTION_LIKE
 
 __all__ = [
     "CopyRules",
@@ -68,7 +68,6 @@ _SCHEME = re.compile(r"\b[a-z][a-z0-9+.-]{1,15}:(?://|[^\s\d])|//\S|\bwww\.", re
 _CONTACT = re.compile(r"\S+@\S+\.\w+|\+?\d[\d\s().-]{8,}\d")
 _LINK = re.compile(r"\S+")
 _SHINGLE = 4
-_COMMON_SCHEMES = ("http", "https", "javascript", "data", "mailto", "tel", "sms", "file", "vbscript")
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,10 @@ class Figure:
 
 def discount_figures(text: str) -> list[Figure]:
     """Every discount figure `text` states: percentages in digits or words, amounts off, half price."""
-    clean = normalise(text)
+    return _figures(normalise(text))
+
+
+def _figures(clean: str) -> list[Figure]:
     figures = [Figure("percent", _number(match.group(1))) for match in _DIGIT_PERCENT.finditer(clean)]
     figures += [Figure("either", _number(match.group(1))) for match in _DIGIT_OFF.finditer(clean)]
     for match in _WORD_DISCOUNT.finditer(clean):
@@ -141,7 +143,10 @@ def discount_figures(text: str) -> list[Figure]:
 
 def mentioned_codes(text: str, known_tokens: Iterable[str] = ()) -> set[str]:
     """Every code `text` names (upper-cased): words after "code"/"coupon"/"promo", and CODE42-shaped tokens."""
-    clean = normalise(text)
+    return _codes(normalise(text), known_tokens)
+
+
+def _codes(clean: str, known_tokens: Iterable[str]) -> set[str]:
     known = {token.upper() for token in known_tokens}
     codes = {match.group(1).upper() for match in _CODE_AFTER.finditer(clean)}
     codes |= {match.group(0).upper() for match in _CODE_SHAPE.finditer(clean)}
@@ -168,7 +173,7 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
 
 
 def _copies_instructions(text: str, instructions: Sequence[str]) -> bool:
-    if neutralise(text) != text or "[removed]" in text.lower():
+    if INSTRUCTION_LIKE.search(text) or "[removed]" in text.lower():
         return True
     said = _shingles(text)
     return any(_shingles(span) & said for span in instructions)
@@ -178,7 +183,7 @@ def _markup_problem(text: str, allowed_links: Sequence[str]) -> str | None:
     linkless = _without_allowed_links(text, allowed_links)
     if _MARKUP.search(linkless):
         return "copy contains markup or template syntax"
-    if _SCHEME.search(linkless) or any(f"{scheme}:" in linkless.lower() for scheme in _COMMON_SCHEMES):
+    if _SCHEME.search(linkless):
         return "copy contains a URL or a link that is not allow-listed"
     if _CONTACT.search(linkless):
         return "copy contains an e-mail address or phone number"
@@ -187,12 +192,12 @@ def _markup_problem(text: str, allowed_links: Sequence[str]) -> str | None:
 
 def _offer_problem(text: str, rules: CopyRules) -> str | None:
     offer = rules.offer
-    for figure in discount_figures(text):
+    for figure in _figures(text):
         if not _allowed(figure, offer):
             given = f"{offer.discount_percent:g}%" if offer else "no discount"
             return f"copy promises a discount of {figure.value:g} but the attached offer gives {given}"
     own = {offer.code.upper()} if offer and offer.code else set()
-    invented = sorted(mentioned_codes(text, rules.known_tokens) - own)
+    invented = sorted(_codes(text, rules.known_tokens) - own)
     if invented:
         return f"copy names code {invented[0]} but the attached offer's code is {offer.code if offer else 'none'}"
     return None
