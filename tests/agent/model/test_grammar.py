@@ -169,7 +169,7 @@ def test_the_answer_schema_enumerates_short_candidate_lists_and_bounds_long_ones
 
 
 def test_grammar_friendly_bounds_what_it_is_given_and_keeps_enums() -> None:
-    schema = {
+    schema: dict[str, Any] = {
         "type": "object",
         "properties": {
             "free": {"type": "string"},
