@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -25,9 +26,36 @@ from nextbest.policy import Playbook
 from .copy_check import CopyRules, check_copy, known_tokens
 from .prompt import neutralise
 
-__all__ = ["check_copy", "normalise_score", "validate_choice"]
+__all__ = ["ChoiceRejectedError", "Rejection", "check_copy", "normalise_score", "validate_choice"]
 
 _PERCENT_SCALE_MAX = 100
+
+
+class Rejection(StrEnum):
+    """What exactly was wrong with an answer that parsed as JSON (the FallbackReason is coarser)."""
+
+    SCHEMA = "schema"
+    OUT_OF_RANGE = "out_of_range"
+    HALLUCINATED_ID = "hallucinated_id"
+    ACTION = "action"
+    CHANNEL = "channel"
+    SHAPE = "shape"
+    COPY = "copy"
+
+
+class ChoiceRejectedError(ModelError):
+    """A ModelError raised by validation, with the typed `rejection` evals and reports count by."""
+
+    def __init__(self, rejection: Rejection, reason: FallbackReason, message: str) -> None:
+        self.rejection = rejection
+        super().__init__(reason, message)
+
+
+HALLUCINATED = FallbackReason.HALLUCINATED_ID
+
+
+def _reject(rejection: Rejection, message: str, reason: FallbackReason = FallbackReason.INVALID_OUTPUT) -> NoReturn:
+    raise ChoiceRejectedError(rejection, reason, message)
 
 
 def normalise_score(raw: dict[str, Any], adjustments: list[str]) -> dict[str, Any]:
@@ -50,51 +78,55 @@ def normalise_score(raw: dict[str, Any], adjustments: list[str]) -> dict[str, An
     return {**raw, "score": fixed}
 
 
+# pydantic's error types for a value outside its bounds (numbers, lengths of strings and lists).
+_RANGE_ERRORS = frozenset(
+    {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "string_too_long", "too_long"}
+)
+
+
 def _parse(raw: dict[str, Any] | None, adjustments: list[str]) -> ModelChoice:
     if raw is None:
-        raise ModelError(FallbackReason.INVALID_OUTPUT, "no final answer")
+        raise ChoiceRejectedError(Rejection.SCHEMA, FallbackReason.INVALID_OUTPUT, "no final answer")
     try:
         return ModelChoice.model_validate(normalise_score(raw, adjustments))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise ModelError(FallbackReason.INVALID_OUTPUT, f"{where}: {first['msg']}") from exc
+        kind = Rejection.OUT_OF_RANGE if first["type"] in _RANGE_ERRORS else Rejection.SCHEMA
+        raise ChoiceRejectedError(kind, FallbackReason.INVALID_OUTPUT, f"{where}: {first['msg']}") from exc
 
 
 def _check_ids(choice: ModelChoice, candidates: CandidateSet) -> None:
     unknown = [pid for pid in choice.product_ids if candidates.product(pid) is None]
     if unknown:
-        raise ModelError(FallbackReason.HALLUCINATED_ID, f"products not among the candidates: {unknown}")
+        _reject(Rejection.HALLUCINATED_ID, f"products not among the candidates: {unknown}", HALLUCINATED)
     if choice.offer_id is not None and candidates.offer(choice.offer_id) is None:
-        raise ModelError(FallbackReason.HALLUCINATED_ID, f"offer {choice.offer_id!r} is not eligible")
+        _reject(Rejection.HALLUCINATED_ID, f"offer {choice.offer_id!r} is not eligible", HALLUCINATED)
 
 
 def _check_shape(choice: ModelChoice, playbook: Playbook, candidates: CandidateSet) -> None:
     if choice.action not in (playbook.action, ActionKind.NONE):
-        raise ModelError(
-            FallbackReason.INVALID_OUTPUT,
+        _reject(
+            Rejection.ACTION,
             f"action {choice.action.value!r} is not allowed by playbook {playbook.id} "
             f"(expected {playbook.action.value!r} or 'none')",
         )
     if choice.action is ActionKind.NONE:
         return
     if choice.channel is None or choice.channel not in candidates.channels:
-        raise ModelError(
-            FallbackReason.GUARDRAIL_REJECTED,
-            f"channel {choice.channel} is not allowed and consented for this customer",
-        )
-    if len(choice.product_ids) > playbook.limits.max_products:
-        raise ModelError(
-            FallbackReason.INVALID_OUTPUT, f"{len(choice.product_ids)} products, limit {playbook.limits.max_products}"
-        )
-    if len(choice.product_ids) < playbook.limits.min_products:
-        raise ModelError(FallbackReason.INVALID_OUTPUT, "too few products for this playbook")
+        message = f"channel {choice.channel} is not allowed and consented for this customer"
+        _reject(Rejection.CHANNEL, message, FallbackReason.GUARDRAIL_REJECTED)
+    limits = playbook.limits
+    if len(choice.product_ids) > limits.max_products:
+        _reject(Rejection.SHAPE, f"{len(choice.product_ids)} products, limit {limits.max_products}")
+    if len(choice.product_ids) < limits.min_products:
+        _reject(Rejection.SHAPE, "too few products for this playbook")
     if playbook.action is ActionKind.OFFER and choice.offer_id is None:
-        raise ModelError(FallbackReason.INVALID_OUTPUT, "an offer action needs an offer_id")
+        _reject(Rejection.SHAPE, "an offer action needs an offer_id")
     if playbook.transactional and choice.offer_id is not None:
-        raise ModelError(FallbackReason.GUARDRAIL_REJECTED, "transactional messages cannot carry offers")
+        _reject(Rejection.SHAPE, "transactional messages cannot carry offers", FallbackReason.GUARDRAIL_REJECTED)
     if playbook.action is ActionKind.MESSAGE and choice.message is None:
-        raise ModelError(FallbackReason.INVALID_OUTPUT, "a message action needs message copy")
+        _reject(Rejection.SHAPE, "a message action needs message copy")
 
 
 def validate_choice(
@@ -132,7 +164,7 @@ def validate_choice(
         )
         problem = check_copy(choice.message, rules)
         if problem:
-            raise ModelError(FallbackReason.INVALID_OUTPUT, problem)
+            _reject(Rejection.COPY, problem)
     timing = playbook.timing
     placement = choice.placement if choice.placement in candidates.placements else None
     products = []

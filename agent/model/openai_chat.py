@@ -81,7 +81,7 @@ def _status_error(error: openai.APIStatusError) -> ModelError:
 
 
 def _completion_text(completion: ChatCompletion) -> str:
-    if not completion.choices:
+    if not getattr(completion, "choices", None):  # a body that is no completion (the SDK does not validate)
         return ""
     message = completion.choices[0].message
     arguments = [call.function.arguments for call in message.tool_calls or [] if call.type == "function"]
@@ -90,7 +90,7 @@ def _completion_text(completion: ChatCompletion) -> str:
 
 def _usage(completion: ChatCompletion, arguments: dict[str, Any]) -> tuple[int, int, bool]:
     """Prompt and completion tokens: the server's count, else a tiktoken estimate (flagged)."""
-    usage = completion.usage
+    usage = getattr(completion, "usage", None)
     if usage is not None and (usage.prompt_tokens or usage.completion_tokens):
         return usage.prompt_tokens, usage.completion_tokens, False
     prompt = count_message_tokens(arguments["messages"])
