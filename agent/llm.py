@@ -18,7 +18,7 @@ from nextbest.policy import Brand, Playbook
 from .copy_check import instruction_spans
 from .model import ChatModel, ModelReply, ModelRequest, ToolCall
 from .model.schemas import AnswerLimits, answer_schema
-from .prompt import PromptProfile, answer_limits, build_prompt
+from .prompt import PromptProfile, answer_limits, build_prompt, shown_candidates
 from .validate import validate_choice
 
 __all__ = ["LlmOutcome", "ToolBox", "ask_model"]
@@ -67,12 +67,13 @@ class _Conversation:
     messages: list[dict[str, Any]]
     outcome: LlmOutcome
     limits: AnswerLimits
+    profile: PromptProfile = PromptProfile.FULL
     attempt: int = 0
 
 
 async def _turn(model: ChatModel, convo: _Conversation, tools: list[dict[str, Any]], deadline: float) -> ModelReply:
     # Built per turn: a tool may have added verified candidates, whose ids the schema must then allow.
-    schema = answer_schema(convo.outcome.candidates, convo.limits)
+    schema = answer_schema(shown_candidates(convo.outcome.candidates, convo.profile), convo.limits)
     request = ModelRequest(
         messages=convo.messages, output_schema=schema, tools=tools, deadline=deadline, attempt=convo.attempt
     )
@@ -159,7 +160,7 @@ async def ask_model(
     bundle = build_prompt(playbook, brand, request, candidates, budget=budget, profile=profile)
     record = outcome if outcome is not None else LlmOutcome(None, candidates)
     record.candidates, record.trimmed = candidates, bundle.fit.dropped
-    convo = _Conversation(list(bundle.messages), record, answer_limits(playbook))
+    convo = _Conversation(list(bundle.messages), record, answer_limits(playbook, profile), profile)
     repairs_left = repair_turns
     while True:
         said = ""

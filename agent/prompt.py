@@ -29,6 +29,7 @@ __all__ = [
     "answer_limits",
     "build_prompt",
     "neutralise",
+    "shown_candidates",
 ]
 
 
@@ -72,7 +73,7 @@ Rules you must follow:
 """
 
 
-def answer_limits(playbook: Playbook) -> AnswerLimits:
+def answer_limits(playbook: Playbook, profile: PromptProfile = PromptProfile.FULL) -> AnswerLimits:
     """The playbook's bounds the answer schema carries (agent.model.schemas.answer_schema)."""
     limits = playbook.limits
     return AnswerLimits(
@@ -80,7 +81,16 @@ def answer_limits(playbook: Playbook) -> AnswerLimits:
         max_products=limits.max_products,
         title_max=limits.title_max_chars,
         body_max=limits.body_max_chars,
+        brief=profile is PromptProfile.COMPACT,
     )
+
+
+def shown_candidates(candidates: CandidateSet, profile: PromptProfile) -> CandidateSet:
+    """The candidates the prompt shows in `profile`: all of them, or the top few by relevance (compact)."""
+    if profile is PromptProfile.FULL:
+        return candidates
+    products = sorted(candidates.products, key=lambda p: -p.relevance)[:COMPACT_PRODUCTS]
+    return candidates.model_copy(update={"products": products, "offers": candidates.offers[:COMPACT_OFFERS]})
 
 
 def neutralise(text: str) -> str:
@@ -188,12 +198,11 @@ COMPACT_SYSTEM = (
 
 
 def _compact_candidates(candidates: CandidateSet) -> dict[str, Any]:
-    products = sorted(candidates.products, key=lambda p: -p.relevance)[:COMPACT_PRODUCTS]
+    shown = shown_candidates(candidates, PromptProfile.COMPACT)
     return {
-        "products": [{"product_id": p.product_id, "title": neutralise(p.title)} for p in products],
+        "products": [{"product_id": p.product_id, "title": neutralise(p.title)} for p in shown.products],
         "offers": [
-            {"offer_id": o.offer_id, "discount_percent": o.discount_percent, "code": o.code}
-            for o in candidates.offers[:COMPACT_OFFERS]
+            {"offer_id": o.offer_id, "discount_percent": o.discount_percent, "code": o.code} for o in shown.offers
         ],
         "channels": [channel.value for channel in candidates.channels],
         "placements": candidates.placements,
@@ -283,7 +292,8 @@ class PromptTokens:
         bundle = build_prompt(
             playbook, brand, request, candidates, budget=_UNLIMITED_BUDGET, profile=PromptProfile.COMPACT
         )
-        schema = grammar_friendly(answer_schema(candidates, answer_limits(playbook)))
+        shown = shown_candidates(candidates, PromptProfile.COMPACT)
+        schema = grammar_friendly(answer_schema(shown, answer_limits(playbook, PromptProfile.COMPACT)))
         return count_message_tokens(bundle.messages) + count_tokens(schema_instruction(schema))
 
     def text_tokens(self, text: str) -> int:

@@ -94,13 +94,23 @@ class AnswerLimits:
     """The playbook's bounds the answer schema carries: the actions allowed, products and copy lengths."""
 
     def __init__(
-        self, actions: Sequence[ActionKind], *, max_products: int, title_max: int, body_max: int, cta_max: int = 40
+        self,
+        actions: Sequence[ActionKind],
+        *,
+        max_products: int,
+        title_max: int,
+        body_max: int,
+        cta_max: int = 40,
+        brief: bool = False,
     ) -> None:
         self.actions = list(dict.fromkeys([*actions, ActionKind.NONE]))
         self.max_products = max_products
         self.title_max = title_max
         self.body_max = body_max
         self.cta_max = cta_max
+        self.brief = brief
+        """Leave out every key the answer can do without (reasons, and copy, offers or placements when the
+        playbook or the candidates have none): the schema is part of a small model's prompt."""
 
 
 def _message(limits: AnswerLimits) -> dict[str, Any]:
@@ -127,18 +137,33 @@ def answer_schema(candidates: CandidateSet, limits: AnswerLimits) -> dict[str, A
     else:
         products["maxItems"] = 0
         products["items"] = _string(SHORT_STRING_MAX)
+    properties: dict[str, Any] = {
+        "action": {"type": "string", "enum": [action.value for action in limits.actions]},
+        "channel": _nullable(_choice_of([channel.value for channel in candidates.channels])),
+        "placement": _nullable(_choice_of(candidates.placements)),
+        "product_ids": products,
+        "offer_id": _nullable(_choice_of([offer.offer_id for offer in candidates.offers])),
+        "message": _nullable(_message(limits)),
+        "score": {"type": "number", "minimum": 0, "maximum": 1},
+        "reasons": {"type": "array", "items": _string(REASON_MAX_CHARS), "maxItems": MAX_REASONS},
+    }
+    if limits.brief:
+        for key in _optional_keys(candidates, limits):
+            del properties[key]
     return {
         "type": "object",
         "additionalProperties": False,
-        "properties": {
-            "action": {"type": "string", "enum": [action.value for action in limits.actions]},
-            "channel": _nullable(_choice_of([channel.value for channel in candidates.channels])),
-            "placement": _nullable(_choice_of(candidates.placements)),
-            "product_ids": products,
-            "offer_id": _nullable(_choice_of([offer.offer_id for offer in candidates.offers])),
-            "message": _nullable(_message(limits)),
-            "score": {"type": "number", "minimum": 0, "maximum": 1},
-            "reasons": {"type": "array", "items": _string(REASON_MAX_CHARS), "maxItems": MAX_REASONS},
-        },
-        "required": ["action", "channel", "placement", "product_ids", "offer_id", "message", "score", "reasons"],
+        "properties": properties,
+        "required": list(properties),
     }
+
+
+def _optional_keys(candidates: CandidateSet, limits: AnswerLimits) -> list[str]:
+    keys = ["reasons"]
+    if ActionKind.MESSAGE not in limits.actions:
+        keys.append("message")
+    if not candidates.offers:
+        keys.append("offer_id")
+    if not candidates.placements:
+        keys.append("placement")
+    return keys
