@@ -178,3 +178,9 @@ def _use_case_table(summary: ShadowSummary) -> Table:
             why,
         )
     return table
+
+
+# The reliability board lives in its own module; registered here so `nextbest eval models` sits beside the rest.
+from ._eval_models import eval_models  # noqa: E402
+
+eval_app.command("models")(eval_models)
