@@ -22,7 +22,7 @@ import pytest
 from agent.model import ModelConfig, ModelRequest, choice_schema
 from agent.model._modes import build_arguments
 from agent.model.schemas import ENUM_ID_LIMIT, LONG_STRING_MAX, answer_schema, grammar_friendly
-from agent.prompt import answer_limits
+from agent.prompt import PromptProfile, answer_limits
 from nextbest.contracts import CandidateSet, ProductCandidate
 from nextbest.policy import load_policy_set, sample_moment
 from nextbest.settings import OutputMode, default_policy_dir
@@ -188,3 +188,18 @@ def test_grammar_friendly_bounds_what_it_is_given_and_keeps_enums() -> None:
     assert bounded["pick"] == {"type": "string", "enum": ["a", "b"]}
     assert bounded["many"]["maxItems"] == 10
     assert schema["properties"]["free"] == {"type": "string"}  # a copy: the caller's schema is unchanged
+
+
+def test_the_brief_answer_schema_drops_only_what_the_answer_can_do_without() -> None:
+    policy = load_policy_set(default_policy_dir())
+    by_id = {playbook.id: playbook for playbook in policy.playbooks}
+    products = [_product("Q-1")]
+    bare = CandidateSet(playbook_id="cross_sell_app", products=products, channels=["app"])
+
+    brief = answer_schema(bare, answer_limits(by_id["cross_sell_app"], PromptProfile.COMPACT))
+    message = answer_schema(bare, answer_limits(by_id["cart_abandonment"], PromptProfile.COMPACT))
+    full = answer_schema(bare, answer_limits(by_id["cross_sell_app"]))
+
+    assert brief["required"] == ["action", "channel", "product_ids", "score"] == list(brief["properties"])
+    assert "message" in message["properties"] and "reasons" not in message["properties"]
+    assert len(full["properties"]) == 8
