@@ -23,10 +23,12 @@ from nextbest.contracts import ActionProposal, CandidateSet, FallbackReason, Mod
 from nextbest.errors import ModelError, NextbestError
 
 from .context import ToolBox
+from .copy_check import instruction_spans
 from .model import ChatModel, ModelReply, ModelRequest
+from .model.schemas import AnswerLimits, answer_schema
 from .moment import Moment
-from .prompt import build_prompt
-from .validate import Rejection, validate_choice
+from .prompt import PromptProfile, answer_limits, build_prompt, shown_candidates
+from .validate import Rejection, RejectionKind, validate_choice
 
 __all__ = ["MAX_TOOL_TURNS", "REPAIRABLE", "Conversation", "ToolBox", "next_turn", "repair", "run_tools", "turn"]
 
@@ -38,10 +40,15 @@ REPAIRABLE = frozenset(
 
 @dataclass
 class Conversation:
-    """The model conversation of one decision, carried from turn to turn in the graph state."""
+    """The model conversation of one decision, carried from turn to turn in the graph state.
+
+    `adjustments` lists what validation corrected rather than rejected (a restraint score out of range)."""
 
     messages: list[dict[str, Any]]
     repairs_left: int
+    limits: AnswerLimits
+    profile: PromptProfile = PromptProfile.FULL
+    adjustments: list[str] = field(default_factory=list)
     attempt: int = 0
     tool_turns: int = 0
     reply: ModelReply | None = None
@@ -50,10 +57,19 @@ class Conversation:
     trimmed: tuple[str, ...] = field(default_factory=tuple)
 
 
-def start_conversation(moment: Moment, candidates: CandidateSet, *, budget: int, repair_turns: int) -> Conversation:
-    assert moment.playbook is not None
-    bundle = build_prompt(moment.playbook, moment.policies.brand, moment.request, candidates, budget=budget)
-    return Conversation(list(bundle.messages), repairs_left=repair_turns, trimmed=bundle.fit.dropped)
+def start_conversation(
+    moment: Moment, candidates: CandidateSet, *, budget: int, repair_turns: int, profile: PromptProfile
+) -> Conversation:
+    playbook = moment.playbook
+    assert playbook is not None
+    bundle = build_prompt(playbook, moment.policies.brand, moment.request, candidates, budget=budget, profile=profile)
+    return Conversation(
+        list(bundle.messages),
+        repairs_left=repair_turns,
+        limits=answer_limits(playbook, profile),
+        profile=profile,
+        trimmed=bundle.fit.dropped,
+    )
 
 
 def _started(moment: Moment, attempt: int) -> int:
@@ -72,8 +88,14 @@ async def turn(
     """One model call, its answer validated: leaves a reply or a rejection in `convo`, or returns the reason
     the model cannot be used any more (timeout, server error)."""
     tools = toolbox.specs() if toolbox is not None and convo.tool_turns < MAX_TOOL_TURNS else []
+    # Built per turn: a tool may have added verified candidates, whose ids the schema must then allow.
+    schema = answer_schema(shown_candidates(candidates, convo.profile), convo.limits)
     request = ModelRequest(
-        messages=convo.messages, tools=tools, deadline=moment.deadline.model_until, attempt=convo.attempt
+        messages=convo.messages,
+        output_schema=schema,
+        tools=tools,
+        deadline=moment.deadline.model_until,
+        attempt=convo.attempt,
     )
     index, began = _started(moment, convo.attempt), time.monotonic()
     convo.attempt += 1
@@ -95,7 +117,7 @@ async def turn(
         if exc.reason not in REPAIRABLE:
             return exc.reason
         convo.said = exc.raw_output or ""
-        convo.rejection = Rejection(exc.reason, str(exc).split(": ", 1)[-1])
+        convo.rejection = Rejection(RejectionKind.UNPARSEABLE, str(exc).split(": ", 1)[-1], exc.reason)
         return None
     _closed(moment, index, reply.call)
     convo.reply = reply
@@ -120,7 +142,12 @@ def judge(convo: Conversation, moment: Moment, candidates: CandidateSet) -> Acti
         return None
     assert moment.playbook is not None
     result = validate_choice(
-        convo.reply.choice if convo.reply else None, playbook=moment.playbook, candidates=candidates, now=moment.now
+        convo.reply.choice if convo.reply else None,
+        playbook=moment.playbook,
+        candidates=candidates,
+        now=moment.now,
+        adjustments=convo.adjustments,
+        instructions=instruction_spans(moment.request, candidates),
     )
     if isinstance(result, Rejection):
         convo.rejection = result

@@ -35,6 +35,7 @@ from .candidates import ChannelPermissions, gather_candidates
 from .context import DecisionContext
 from .emit import emit_decision, verify
 from .moment import Deadline, Moment, blocked_reason, nothing_allowed, nothing_to_ask, open_moment
+from .prompt import PromptProfile
 
 __all__ = ["END", "STEPS", "DecisionState", "Ready", "Step", "gather", "rules_proposal"]
 
@@ -140,7 +141,11 @@ async def call_model(state: DecisionState, ctx: DecisionContext) -> Update:
         return {"fallback_reason": FallbackReason.NO_MODEL_CONFIGURED}
     began = time.monotonic()
     convo = state.get("convo") or llm.start_conversation(
-        moment, state["candidates"], budget=ctx.settings.prompt_token_budget, repair_turns=ctx.settings.repair_turns
+        moment,
+        state["candidates"],
+        budget=ctx.settings.prompt_token_budget,
+        repair_turns=ctx.settings.repair_turns,
+        profile=PromptProfile(ctx.settings.prompt_profile),
     )
     moment.trace.model = model.name
     state["ready"].asking_model = True
@@ -156,6 +161,7 @@ async def call_model(state: DecisionState, ctx: DecisionContext) -> Update:
     if llm.wants_tools(convo, ctx.toolbox):
         return {"convo": convo}
     proposal = llm.judge(convo, moment, state["candidates"])
+    moment.trace.adjustments = list(convo.adjustments)
     if proposal is None:
         assert convo.rejection is not None
         return {"convo": convo, "fallback_reason": convo.rejection.reason}

@@ -11,13 +11,16 @@ from pydantic import AliasChoices, BaseModel, Field, ValidationError
 from agent.testing import ScriptedModel, choose_first_candidate
 from nextbest.app.bootstrap import open_runtime
 from nextbest.clock import FixedClock
-from nextbest.contracts import Decision
+from nextbest.contracts import DecidedBy, Decision, FallbackReason
 from nextbest.settings import Settings
 from nextbest.world import World
 
 from .scenario import Scenario
 
-__all__ = ["ShadowPair", "ShadowSummary", "read_shadow_log", "run_shadow", "score_shadow"]
+__all__ = ["ShadowPair", "ShadowSummary", "UseCaseShadow", "read_shadow_log", "run_shadow", "score_shadow"]
+
+# A shadow decision with one of these was never the model's to make: it is skipped, not invalid.
+_NOT_ASKED = frozenset({FallbackReason.NOTHING_ALLOWED, FallbackReason.HOLDOUT, FallbackReason.NO_MODEL_CONFIGURED})
 
 
 class ShadowPair(BaseModel):
@@ -32,12 +35,59 @@ class ShadowPair(BaseModel):
     shadow: Decision
 
 
+class UseCaseShadow(BaseModel):
+    """How the model did beside the rules on one use case: agreed, disagreed (and on what), or invalid (why)."""
+
+    use_case: str
+    pairs: int = 0
+    agreed: int = 0
+    disagreed: int = 0
+    invalid: int = 0
+    skipped: int = Field(default=0, description="The model was not asked: nothing allowed, holdout, no model")
+    disagreements: dict[str, int] = Field(default_factory=dict, description="What differed: action, channel, products")
+    invalid_reasons: dict[str, int] = Field(default_factory=dict, description="Fallback reason → count")
+
+    def rate(self, count: int) -> float:
+        return count / self.pairs if self.pairs else 0.0
+
+    def add(self, pair: ShadowPair) -> None:
+        self.pairs += 1
+        served, shadow = pair.served, pair.shadow
+        if shadow.decided_by is not DecidedBy.LLM:
+            reason = shadow.fallback_reason
+            if reason is None or reason in _NOT_ASKED:
+                self.skipped += 1
+                return
+            self.invalid += 1
+            self.invalid_reasons[reason.value] = self.invalid_reasons.get(reason.value, 0) + 1
+            return
+        differs = _differences(served, shadow)
+        if not differs:
+            self.agreed += 1
+            return
+        self.disagreed += 1
+        for what in differs:
+            self.disagreements[what] = self.disagreements.get(what, 0) + 1
+
+
+def _differences(served: Decision, shadow: Decision) -> list[str]:
+    differs = []
+    if served.action != shadow.action:
+        differs.append("action")
+    if served.channel != shadow.channel:
+        differs.append("channel")
+    if {p.product_id for p in served.products} != {p.product_id for p in shadow.products}:
+        differs.append("products")
+    return differs
+
+
 class ShadowSummary(BaseModel):
     pairs: int
     action_agreement: float
     channel_agreement: float
     product_overlap: float
     changes: list[str]
+    use_cases: list[UseCaseShadow] = Field(default_factory=list)
 
 
 async def _decide(scenario: Scenario, world: World, *, model: bool) -> Decision:
@@ -91,7 +141,12 @@ def score_shadow(pairs: Sequence[ShadowPair]) -> ShadowSummary:
                 f"{pair.scenario_id}: {pair.served.action.value}/{pair.served.channel} -> "
                 f"{pair.shadow.action.value}/{pair.shadow.channel}"
             )
+    by_use_case: dict[str, UseCaseShadow] = {}
+    for pair in pairs:
+        name = pair.served.use_case or pair.shadow.use_case or "(none)"
+        by_use_case.setdefault(name, UseCaseShadow(use_case=name)).add(pair)
     return ShadowSummary(
+        use_cases=[by_use_case[name] for name in sorted(by_use_case)],
         pairs=len(pairs),
         action_agreement=sum(p.served.action == p.shadow.action for p in pairs) / count,
         channel_agreement=sum(p.served.channel == p.shadow.channel for p in pairs) / count,

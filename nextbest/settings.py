@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     model_temperature: Annotated[float, Field(ge=0, le=2)] = 0.2
     model_max_tokens: Annotated[int, Field(gt=0)] = 600
     prompt_token_budget: Annotated[int, Field(gt=200)] = 3000
+    prompt_profile: Literal["full", "compact"] = Field(default="full", description="compact: for small, slow models")
     repair_turns: Annotated[int, Field(ge=0, le=1)] = 1
     model_max_connections: Annotated[int, Field(ge=1)] = Field(
         default=1000, description="Connections to the model server: decisions waiting on the model at once"

@@ -76,8 +76,9 @@ def example() -> Callable[[str], DecideRequest]:
 def settings(tmp_path: Path) -> Any:
     from nextbest.settings import Settings
 
-    return Settings(data_dir=tmp_path / "data", holdout_percent=0, redis_url=None, model=None, api_keys="",
-                    policy_watch=False)
+    return Settings(
+        data_dir=tmp_path / "data", holdout_percent=0, redis_url=None, model=None, api_keys="", policy_watch=False
+    )
 
 
 @pytest.fixture
@@ -110,8 +111,13 @@ from contextlib import AbstractContextManager, contextmanager  # noqa: E402
 import httpx  # noqa: E402
 
 ServeProcess = tuple[str, "subprocess.Popen[bytes]"]
-SERVE_DEFAULTS = {"NEXTBEST_HOLDOUT_PERCENT": "0", "NEXTBEST_MODEL": "", "NEXTBEST_REDIS_URL": "",
-                  "NEXTBEST_API_KEYS": "", "NEXTBEST_POLICY_WATCH": "false"}
+SERVE_DEFAULTS = {
+    "NEXTBEST_HOLDOUT_PERCENT": "0",
+    "NEXTBEST_MODEL": "",
+    "NEXTBEST_REDIS_URL": "",
+    "NEXTBEST_API_KEYS": "",
+    "NEXTBEST_POLICY_WATCH": "false",
+}
 
 
 def _free_port() -> int:
@@ -134,7 +140,9 @@ def _serve(env: dict[str, str], *, startup_s: float = 60) -> Iterator[ServeProce
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "nextbest.app.cli", "serve", "--port", str(port), "--log-level", "warning"],
-        env={**os.environ, **SERVE_DEFAULTS, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, **SERVE_DEFAULTS, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:

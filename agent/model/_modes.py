@@ -11,9 +11,13 @@ import orjson
 from nextbest.settings import OutputMode
 
 from .interface import SUBMIT_TOOL_NAME, ModelConfig, ModelRequest
+from .schemas import grammar_friendly, grammar_friendly_tool
 
 AUTO_LADDER = (OutputMode.JSON_SCHEMA, OutputMode.JSON_OBJECT, OutputMode.PROMPT)
 """What `auto` tries, best first, until the server accepts one."""
+
+SCHEMA_MODES = frozenset({OutputMode.JSON_SCHEMA, OutputMode.JSON_OBJECT, OutputMode.TOOLS})
+"""Modes whose request hands the server a schema to compile; a server that dies on one rejected it."""
 
 _SCHEMA_NAME = "model_choice"
 # llama.cpp answers an unknown response_format with 500 "Input should be 'text' or 'json_object'"; vLLM,
@@ -52,9 +56,10 @@ def submit_tool(schema: dict[str, Any]) -> dict[str, Any]:
 
 def build_arguments(config: ModelConfig, request: ModelRequest, mode: OutputMode) -> dict[str, Any]:
     """Keyword arguments for `chat.completions.create` asking for `request` in `mode`."""
-    schema = request.output_schema
+    # Every schema leaves here bounded, whoever built it: see agent/model/schemas.py.
+    schema = grammar_friendly(request.output_schema)
     messages = request.messages
-    tools = list(request.tools)
+    tools = [grammar_friendly_tool(tool) for tool in request.tools]
     arguments: dict[str, Any] = {
         "model": config.model,
         "temperature": config.temperature,
@@ -91,3 +96,8 @@ def rejects_mode(error: openai.APIStatusError) -> bool:
     if error.status_code not in _REJECTION_STATUSES:
         return False
     return bool(_REJECTION.search(f"{error.message} {error.body}"))
+
+
+def sent_schema(request: ModelRequest, mode: OutputMode) -> bool:
+    """True when the request in `mode` hands the server a schema (answer or tool parameters) to compile."""
+    return mode in SCHEMA_MODES or bool(request.tools)

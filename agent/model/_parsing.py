@@ -76,7 +76,8 @@ def _parse_tool_calls(completion: ChatCompletion) -> tuple[list[ToolCall], dict[
 
 def parse_message(completion: ChatCompletion) -> ParsedMessage:
     """The final answer and tool calls of `completion`. Raises OutputError when neither can be read."""
-    if not completion.choices:
+    # The SDK builds the completion without validating it: a body that is no completion has no choices.
+    if not getattr(completion, "choices", None):
         raise OutputError("the server returned no choices", "")
     text = completion.choices[0].message.content or ""
     calls, choice, arguments_text = _parse_tool_calls(completion)

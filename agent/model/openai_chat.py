@@ -20,7 +20,7 @@ from nextbest.contracts import FallbackReason, ModelCall
 from nextbest.errors import ModelError
 from nextbest.settings import OutputMode
 
-from ._modes import AUTO_LADDER, build_arguments, rejects_mode
+from ._modes import AUTO_LADDER, build_arguments, rejects_mode, sent_schema
 from ._parsing import OutputError, parse_message
 from .interface import ModelConfig, ModelReply, ModelRequest
 from .pool import HttpClient
@@ -38,16 +38,27 @@ _CHAT_PATH = "/chat/completions"
 
 
 class OutputModeMemory:
-    """Which output mode each (base_url, model) accepted. Share one between clients to learn once."""
+    """Which output mode each (base_url, model) accepted, and which it rejected. Share one between clients
+    to learn once."""
 
     def __init__(self) -> None:
         self._modes: dict[tuple[str, str], OutputMode] = {}
+        self._rejected: dict[tuple[str, str], set[OutputMode]] = {}
 
     def get(self, base_url: str, model: str) -> OutputMode | None:
         return self._modes.get((base_url, model))
 
     def remember(self, base_url: str, model: str, mode: OutputMode) -> None:
         self._modes[(base_url, model)] = mode
+
+    def reject(self, base_url: str, model: str, mode: OutputMode) -> None:
+        """Never try `mode` on this endpoint again (it refused it, or died on its schema)."""
+        self._rejected.setdefault((base_url, model), set()).add(mode)
+        if self._modes.get((base_url, model)) is mode:
+            del self._modes[(base_url, model)]
+
+    def rejected(self, base_url: str, model: str) -> frozenset[OutputMode]:
+        return frozenset(self._rejected.get((base_url, model), ()))
 
 
 class _ModeRejectedError(Exception):
@@ -58,13 +69,19 @@ def _elapsed_ms(started: float) -> float:
     return (time.monotonic() - started) * 1000
 
 
+def _dropped_after_sending(error: openai.APIConnectionError) -> bool:
+    """The request reached the server and the connection died before an answer (not a refused connect)."""
+    cause = error.__cause__
+    return cause is not None and type(cause).__name__ not in {"ConnectError", "ConnectTimeout"}
+
+
 def _status_error(error: openai.APIStatusError) -> ModelError:
     reason = FallbackReason.RATE_LIMITED if error.status_code == 429 else FallbackReason.MODEL_ERROR
     return ModelError(reason, f"HTTP {error.status_code}: {error.message}")
 
 
 def _completion_text(completion: ChatCompletion) -> str:
-    if not completion.choices:
+    if not getattr(completion, "choices", None):  # a body that is no completion (the SDK does not validate)
         return ""
     message = completion.choices[0].message
     arguments = [call.function.arguments for call in message.tool_calls or [] if call.type == "function"]
@@ -73,7 +90,7 @@ def _completion_text(completion: ChatCompletion) -> str:
 
 def _usage(completion: ChatCompletion, arguments: dict[str, Any]) -> tuple[int, int, bool]:
     """Prompt and completion tokens: the server's count, else a tiktoken estimate (flagged)."""
-    usage = completion.usage
+    usage = getattr(completion, "usage", None)
     if usage is not None and (usage.prompt_tokens or usage.completion_tokens):
         return usage.prompt_tokens, usage.completion_tokens, False
     prompt = count_message_tokens(arguments["messages"])
@@ -120,7 +137,11 @@ class OpenAIChatModel:
         if self._config.output_mode is not OutputMode.AUTO:
             return (self._config.output_mode,)
         learned = self.learned_mode
-        return (learned,) if learned is not None else AUTO_LADDER
+        if learned is not None:
+            return (learned,)
+        rejected = self._memory.rejected(self._base_url, self._config.model)
+        # The last rung (prompt) sends no schema of its own, so it is always left to try.
+        return tuple(mode for mode in AUTO_LADDER[:-1] if mode not in rejected) + AUTO_LADDER[-1:]
 
     async def aclose(self) -> None:
         """Release the connection pool, when this client created it."""
@@ -136,6 +157,7 @@ class OpenAIChatModel:
             try:
                 arguments, completion = await self._send(request, mode, may_fall_back=may_fall_back)
             except _ModeRejectedError:
+                self._memory.reject(self._base_url, self._config.model, mode)
                 continue
             except ModelError as error:
                 error.call = ModelCall(
@@ -176,6 +198,10 @@ class OpenAIChatModel:
                 raise _ModeRejectedError(mode) from error
             raise _status_error(error) from error
         except openai.APIConnectionError as error:
+            # llama.cpp dies on a schema whose grammar overflows its parser: the connection drops right
+            # after the schema was sent. `auto` treats that as a rejection of the mode, and learns it.
+            if may_fall_back and sent_schema(request, mode) and _dropped_after_sending(error):
+                raise _ModeRejectedError(mode) from error
             raise ModelError(FallbackReason.MODEL_ERROR, f"connection failed: {error.__cause__ or error}") from error
         except openai.OpenAIError as error:
             raise ModelError(FallbackReason.MODEL_ERROR, str(error)) from error

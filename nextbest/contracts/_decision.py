@@ -65,6 +65,9 @@ class DecisionTrace(Contract):
     tool_calls: list[str] = Field(default_factory=list)
     candidates: dict[str, int] = Field(default_factory=dict, description="Candidate counts per tool")
     steps_ms: dict[str, NonNegativeFloat] = Field(default_factory=dict)
+    adjustments: list[str] = Field(
+        default_factory=list, description="What validation corrected in the model's answer instead of rejecting it"
+    )
 
     @property
     def prompt_tokens(self) -> int:

@@ -9,16 +9,47 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
+from nextbest.contracts import CandidateSet, DecideRequest
 from nextbest.errors import PolicyError
 from nextbest.world import World
 from nextbest.yamlfile import parse_yaml, read_policy_text, validate_document
 
 from ._checks import PromptSizer, prompt_findings, reference_findings, template_findings
 from ._loader import BRAND_FILE, PLAYBOOK_DIR, PlaybookCheck, check_playbook
-from ._playbook import Brand
-from ._report import Finding, LintReport
-from ._samples import sample_moment
+from ._playbook import Brand, Playbook
+from ._report import Finding, LintReport, Severity
+from ._samples import SampleMoment, sample_moment
+
+COMPACT_TOKEN_TARGET = 600
+"""The compact profile (NEXTBEST_PROMPT_PROFILE=compact) is for models that prefill ~200 tokens a second."""
+
+
+@runtime_checkable
+class CompactSizer(Protocol):
+    """A PromptSizer that also measures the compact profile's prompt (agent.prompt.PromptTokens does)."""
+
+    def compact_tokens(self, playbook: Playbook, brand: Brand, request: DecideRequest, candidates: CandidateSet) -> int:
+        """Tokens of the compact prompt for this moment, with the answer schema a server without
+        structured output is shown."""
+        ...
+
+
+def _compact_findings(
+    playbook: Playbook, brand: Brand, moment: SampleMoment, report: LintReport, sizer: PromptSizer
+) -> list[Finding]:
+    if not isinstance(sizer, CompactSizer):
+        return []
+    tokens = sizer.compact_tokens(playbook, brand, moment.request, moment.candidates)
+    report.compact_tokens[playbook.id] = tokens
+    if tokens <= COMPACT_TOKEN_TARGET:
+        return []
+    message = (
+        f"the compact prompt is {tokens} tokens, over the {COMPACT_TOKEN_TARGET} a small model can prefill in time; "
+        "shorten the playbook's title and objective"
+    )
+    return [Finding(file=playbook.source, key="objective", severity=Severity.WARNING, message=message)]
 
 
 def _read_brand(root: Path, report: LintReport) -> Brand | None:
@@ -47,7 +78,7 @@ def _playbook_findings(
     findings += template_findings(check.playbook, moment, check.document)
     tokens, over = prompt_findings(check.playbook, brand, moment, report.token_budget, sizer, line=check.body_line)
     report.tokens[check.playbook.id] = tokens
-    return findings + over
+    return findings + over + _compact_findings(check.playbook, brand, moment, report, sizer)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class LintReport(BaseModel):
     token_budget: int
     findings: list[Finding] = Field(default_factory=list)
     tokens: dict[str, int] = Field(default_factory=dict, description="Playbook id → tokens of its sample prompt")
+    compact_tokens: dict[str, int] = Field(default_factory=dict, description="The same in the compact profile")
     version: str | None = Field(default=None, description="The policy version, when the folder loads")
 
     @property

@@ -38,13 +38,23 @@ def server(request: pytest.FixtureRequest) -> Iterator[str]:
         yield base_url
 
 
-async def _decide(base_url: str, body: dict[str, Any], tmp_path: Path, world: Any, times: int = 3,
-                  **settings: Any) -> list[tuple[int, dict[str, Any], float]]:
+async def _decide(
+    base_url: str, body: dict[str, Any], tmp_path: Path, world: Any, times: int = 3, **settings: Any
+) -> list[tuple[int, dict[str, Any], float]]:
     from nextbest.contracts import DecideRequest
 
     occurred = DecideRequest.model_validate(body).event.occurred_at
-    chosen = Settings(data_dir=tmp_path, holdout_percent=0, model="fake-model", openai_base_url=base_url,
-                      openai_api_key="x", policy_watch=False, redis_url=None, api_keys="", **settings)
+    chosen = Settings(
+        data_dir=tmp_path,
+        holdout_percent=0,
+        model="fake-model",
+        openai_base_url=base_url,
+        openai_api_key="x",
+        policy_watch=False,
+        redis_url=None,
+        api_keys="",
+        **settings,
+    )
     runtime = await open_runtime(chosen, clock=FixedClock(occurred), world=world, search=None)
     app = create_app(chosen)
     app.state.runtime = runtime
@@ -65,8 +75,9 @@ async def _decide(base_url: str, body: dict[str, Any], tmp_path: Path, world: An
 
 
 @pytest.mark.parametrize("server", [{}], indirect=True)
-async def test_a_valid_choice_is_decided_by_the_model_in_one_call(server: str, request_body: dict[str, Any],
-                                                                  tmp_path: Path, world: Any) -> None:
+async def test_a_valid_choice_is_decided_by_the_model_in_one_call(
+    server: str, request_body: dict[str, Any], tmp_path: Path, world: Any
+) -> None:
     for status, body, _ in await _decide(server, request_body, tmp_path, world):
         assert status == 200
         decision = Decision.model_validate(body)
@@ -78,8 +89,9 @@ async def test_a_valid_choice_is_decided_by_the_model_in_one_call(server: str, r
 
 
 @pytest.mark.parametrize("server", [{"reject_json_schema": True}], indirect=True)
-async def test_schema_rejection_is_learned_once_then_json_object_is_used(server: str, request_body: dict[str, Any],
-                                                                          tmp_path: Path, world: Any) -> None:
+async def test_schema_rejection_is_learned_once_then_json_object_is_used(
+    server: str, request_body: dict[str, Any], tmp_path: Path, world: Any
+) -> None:
     results = await _decide(server, request_body, tmp_path, world)
     decisions = [Decision.model_validate(body) for _, body, _ in results]
     assert all(decision.decided_by.value == "llm" for decision in decisions)

@@ -20,7 +20,7 @@ from evals.judge import JudgeScorer, JudgeSettings, brand_guide, open_judge
 from evals.runner import EvalConfig, Report, run_suite
 from evals.scenario import Scenario, load_scenarios
 from evals.scorers import PolicyChecker, default_scorers
-from evals.shadow import read_shadow_log, run_shadow, score_shadow
+from evals.shadow import ShadowSummary, read_shadow_log, run_shadow, score_shadow
 from nextbest.settings import default_policy_dir
 from nextbest.world import load_world
 
@@ -176,5 +176,39 @@ def shadow_report(
         f"{summary.pairs} pairs: action agreement {summary.action_agreement:.3f}, channel agreement "
         f"{summary.channel_agreement:.3f}, product overlap {summary.product_overlap:.3f}"
     )
+    console.print(_use_case_table(summary))
     for change in summary.changes:
         console.print(f"  would change {change}")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in sorted(counts.items(), key=lambda item: -item[1]))
+
+
+def _use_case_table(summary: ShadowSummary) -> Table:
+    table = Table("use case", "pairs", "agreed", "disagreed", "invalid", "skipped", "why", title="Per use case")
+    for case in summary.use_cases:
+        why = "; ".join(
+            part
+            for part in (
+                f"differs on {_counts(case.disagreements)}" if case.disagreements else "",
+                f"invalid: {_counts(case.invalid_reasons)}" if case.invalid_reasons else "",
+            )
+            if part
+        )
+        table.add_row(
+            case.use_case,
+            str(case.pairs),
+            f"{case.rate(case.agreed):.0%}",
+            f"{case.rate(case.disagreed):.0%}",
+            f"{case.rate(case.invalid):.0%}",
+            f"{case.rate(case.skipped):.0%}",
+            why,
+        )
+    return table
+
+
+# The reliability board lives in its own module; registered here so `nextbest eval models` sits beside the rest.
+from ._eval_models import eval_models  # noqa: E402
+
+eval_app.command("models")(eval_models)

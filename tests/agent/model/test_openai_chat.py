@@ -24,6 +24,7 @@ from agent.model import (
     count_message_tokens,
     count_tokens,
 )
+from agent.model.schemas import grammar_friendly
 from agent.testing import completion_body
 from nextbest.contracts import FallbackReason, ModelChoice
 from nextbest.errors import ModelError
@@ -88,10 +89,10 @@ async def test_final_answer_in_each_mode(
     if mode is OutputMode.JSON_SCHEMA:
         assert body["response_format"]["type"] == "json_schema"
         assert body["response_format"]["json_schema"]["strict"] is True
-        assert body["response_format"]["json_schema"]["schema"] == request.output_schema
+        assert body["response_format"]["json_schema"]["schema"] == grammar_friendly(request.output_schema)
         assert body["messages"] == request.messages
     elif mode is OutputMode.JSON_OBJECT:
-        assert body["response_format"] == {"type": "json_object", "schema": request.output_schema}
+        assert body["response_format"] == {"type": "json_object", "schema": grammar_friendly(request.output_schema)}
         assert "JSON schema" in _system_text(body)
     elif mode is OutputMode.TOOLS:
         assert "response_format" not in body
@@ -423,3 +424,54 @@ def test_config_accepts_mode_names_and_rejects_unknown_ones() -> None:
     assert ModelConfig(model="m", output_mode="tools").output_mode is OutputMode.TOOLS  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="xml"):
         ModelConfig(model="m", output_mode="xml")  # type: ignore[arg-type]
+
+
+async def test_auto_treats_a_connection_dropped_after_a_schema_as_a_rejection_and_learns_it(
+    router: respx.MockRouter, make_model: MakeModel, make_request: MakeRequest, bodies: Bodies
+) -> None:
+    # llama.cpp dies on a grammar it cannot parse: the client sees the connection drop, not an HTTP error.
+    def server(request: httpx.Request) -> httpx.Response:
+        if "response_format" in orjson.loads(request.content):
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        return httpx.Response(200, json=_answer_in(OutputMode.PROMPT))
+
+    route = router.post("/chat/completions").mock(side_effect=server)
+    memory = OutputModeMemory()
+
+    first = await make_model(OutputMode.AUTO, mode_memory=memory).complete(make_request())
+    sibling = make_model(OutputMode.AUTO, mode_memory=memory)
+    second = await sibling.complete(make_request())
+
+    assert (first.call.mode, second.call.mode) == ("prompt", "prompt")
+    assert [body.get("response_format", {}).get("type") for body in bodies(route)] == [
+        "json_schema",
+        "json_object",
+        None,
+        None,
+    ]
+    assert sibling.learned_mode is OutputMode.PROMPT
+
+
+async def test_a_dropped_connection_in_a_fixed_mode_is_a_model_error(
+    router: respx.MockRouter, make_model: MakeModel, make_request: MakeRequest
+) -> None:
+    router.post("/chat/completions").mock(side_effect=httpx.RemoteProtocolError("Server disconnected"))
+
+    with pytest.raises(ModelError) as caught:
+        await make_model(OutputMode.JSON_OBJECT).complete(make_request())
+
+    assert caught.value.reason is FallbackReason.MODEL_ERROR
+
+
+async def test_auto_keeps_trying_schema_modes_after_a_refused_connection(
+    router: respx.MockRouter, make_model: MakeModel, make_request: MakeRequest, bodies: Bodies
+) -> None:
+    # A server that is not up never saw a schema: that teaches auto nothing about the modes.
+    route = router.post("/chat/completions").mock(side_effect=httpx.ConnectError("connection refused"))
+    model = make_model(OutputMode.AUTO)
+
+    for _ in range(2):
+        with pytest.raises(ModelError):
+            await model.complete(make_request())
+
+    assert [body["response_format"]["type"] for body in bodies(route)] == ["json_schema", "json_schema"]

@@ -15,8 +15,9 @@ async def _decide(runtime_factory: Callable[..., Any], request: DecideRequest, *
     return await runtime.decider.decide(request), runtime
 
 
-async def test_cart_abandonment_messages_the_cart_items_in_stock_sizes(runtime_factory: Any, example: Any,
-                                                                       world: Any) -> None:
+async def test_cart_abandonment_messages_the_cart_items_in_stock_sizes(
+    runtime_factory: Any, example: Any, world: Any
+) -> None:
     request = example("cart_abandonment")
     decision, _ = await _decide(runtime_factory, request)
     assert decision.action is ActionKind.MESSAGE
@@ -27,8 +28,11 @@ async def test_cart_abandonment_messages_the_cart_items_in_stock_sizes(runtime_f
     cart_ids = {item.product_id for item in request.event.properties.cart}
     assert decision.products and {p.product_id for p in decision.products} <= cart_ids
     for pick in decision.products:
-        assert any(level.quantity > 0 and level.size == pick.size for level in world.stock
-                   if level.product_id == pick.product_id)
+        assert any(
+            level.quantity > 0 and level.size == pick.size
+            for level in world.stock
+            if level.product_id == pick.product_id
+        )
     assert decision.send_at is not None and decision.send_at - request.event.occurred_at < timedelta(minutes=1)
     assert decision.message is not None and decision.message.title
     if decision.offer is not None:
@@ -45,8 +49,9 @@ async def test_in_app_product_view_cross_sells_linked_items(runtime_factory: Any
     assert decision.products and all(p.product_id in linked for p in decision.products)
 
 
-async def test_location_ping_near_a_store_gives_a_fifteen_minute_offer(runtime_factory: Any, example: Any,
-                                                                      world: Any) -> None:
+async def test_location_ping_near_a_store_gives_a_fifteen_minute_offer(
+    runtime_factory: Any, example: Any, world: Any
+) -> None:
     request = example("geo_offer")
     decision, _ = await _decide(runtime_factory, request)
     assert decision.action is ActionKind.OFFER
@@ -55,8 +60,11 @@ async def test_location_ping_near_a_store_gives_a_fifteen_minute_offer(runtime_f
     store_ids = {p.store_id for p in decision.products}
     assert len(store_ids) == 1 and None not in store_ids
     for pick in decision.products:
-        assert any(level.store_id == pick.store_id and level.quantity > 0 for level in world.stock
-                   if level.product_id == pick.product_id)
+        assert any(
+            level.store_id == pick.store_id and level.quantity > 0
+            for level in world.stock
+            if level.product_id == pick.product_id
+        )
 
 
 async def test_location_ping_far_from_stores_holds_back(runtime_factory: Any, example: Any) -> None:
@@ -75,24 +83,27 @@ async def test_session_intent_follows_the_latest_intent(runtime_factory: Any, ex
     runtime = await runtime_factory(clock=FixedClock(first.event.occurred_at), search="auto")
     assert runtime.decider.ctx.tools.search is not None, open_product_search
     views = await runtime.decider.decide(first)
-    assert {world.products[p.product_id].category for p in views.products} <= {"lenses", "camera_bags",
-                                                                                 "memory_cards"}
+    assert {world.products[p.product_id].category for p in views.products} <= {"lenses", "camera_bags", "memory_cards"}
     runtime.decider.ctx.clock.set(second.event.occurred_at)
     search = await runtime.decider.decide(second)
     assert search.products and world.products[search.products[0].product_id].category == "memory_cards"
 
 
-async def test_returning_visitor_gets_home_content_from_their_history(runtime_factory: Any, example: Any,
-                                                                      world: Any) -> None:
+async def test_returning_visitor_gets_home_content_from_their_history(
+    runtime_factory: Any, example: Any, world: Any
+) -> None:
     request = example("returning_visitor")
     decision, _ = await _decide(runtime_factory, request)
     assert request.profile is not None
-    bought = {world.products[pid].category for purchase in request.profile.purchase_history
-              for pid in purchase.product_ids}
+    bought = {
+        world.products[pid].category for purchase in request.profile.purchase_history for pid in purchase.product_ids
+    }
     assert decision.action is ActionKind.CONTENT
     assert decision.placement == "home_hero"
-    assert decision.products and all(world.products[p.product_id].category in bought | set(
-        request.profile.traits.preferred_categories) for p in decision.products)
+    assert decision.products and all(
+        world.products[p.product_id].category in bought | set(request.profile.traits.preferred_categories)
+        for p in decision.products
+    )
 
 
 async def test_purchase_confirms_then_browsing_follows_up(runtime_factory: Any, example: Any, world: Any) -> None:
@@ -103,8 +114,11 @@ async def test_purchase_confirms_then_browsing_follows_up(runtime_factory: Any, 
     decision, _ = await _decide(runtime_factory, follow)
     assert follow.profile is not None
     latest = max(follow.profile.purchase_history, key=lambda purchase: purchase.occurred_at)
-    pairs = {pid for bought in latest.product_ids for pid in
-             world.products[bought].bought_together + world.products[bought].compatible_with}
+    pairs = {
+        pid
+        for bought in latest.product_ids
+        for pid in world.products[bought].bought_together + world.products[bought].compatible_with
+    }
     assert decision.action is ActionKind.RECOMMENDATION
     assert decision.products and all(p.product_id in pairs for p in decision.products)
 

@@ -45,8 +45,18 @@ def client_for(settings: Any, world: Any) -> Iterator[Any]:
         client.__exit__(None, None, None)
 
 
-@pytest.mark.parametrize("name", ["cart_abandonment", "cross_sell_app", "geo_offer", "returning_visitor",
-                                  "order_confirmation", "follow_up", "session_intent_1_camera_view"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cart_abandonment",
+        "cross_sell_app",
+        "geo_offer",
+        "returning_visitor",
+        "order_confirmation",
+        "follow_up",
+        "session_intent_1_camera_view",
+    ],
+)
 def test_each_use_case_gets_a_valid_decision_with_real_ids(client_for: Any, world: Any, name: str) -> None:
     client = client_for()
     response = client.post("/v1/decide", json=_body(name))

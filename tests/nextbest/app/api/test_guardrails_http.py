@@ -28,8 +28,9 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 Client = Callable[..., Any]
 
 
-def _cart_request(user_id: str, *, at: datetime = DAYTIME, channels: list[str] | None = None,
-                  **profile: Any) -> dict[str, Any]:
+def _cart_request(
+    user_id: str, *, at: datetime = DAYTIME, channels: list[str] | None = None, **profile: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = json.loads((EXAMPLES / "cart_abandonment.json").read_text())
     body["event"] |= {"event_id": f"evt-{uuid.uuid4().hex}", "user_id": user_id, "occurred_at": at.isoformat()}
     body["profile"] |= {"user_id": user_id, "timezone": "America/New_York"} | profile
@@ -45,8 +46,14 @@ async def api(request: pytest.FixtureRequest, tmp_path: Path, world: Any) -> Asy
     opened: list[tuple[Any, httpx.AsyncClient]] = []
 
     async def make(clock: FixedClock, **settings: Any) -> httpx.AsyncClient:
-        base = {"data_dir": tmp_path / f"data{len(opened)}", "holdout_percent": 0, "api_keys": "", "model": None,
-                "policy_watch": False, "redis_url": REDIS_URL if request.param == "redis" else None}
+        base = {
+            "data_dir": tmp_path / f"data{len(opened)}",
+            "holdout_percent": 0,
+            "api_keys": "",
+            "model": None,
+            "policy_watch": False,
+            "redis_url": REDIS_URL if request.param == "redis" else None,
+        }
         chosen = Settings(**(base | settings))
         runtime = await open_runtime(chosen, clock=clock, world=world, search=None)
         app = create_app(chosen)
@@ -82,8 +89,11 @@ async def test_after_a_delivered_email_the_next_is_blocked_naming_the_rule(api: 
     user = _unique_user()
     first = (await client.post("/v1/decide", json=_cart_request(user, channels=["email"]))).json()
     assert first["channel"] == "email"
-    feedback = {"decision_id": first["decision_id"], "outcome": "delivered",
-                "occurred_at": (DAYTIME + timedelta(minutes=1)).isoformat()}
+    feedback = {
+        "decision_id": first["decision_id"],
+        "outcome": "delivered",
+        "occurred_at": (DAYTIME + timedelta(minutes=1)).isoformat(),
+    }
     assert (await client.post("/v1/feedback", json=feedback)).status_code == 200
     later = DAYTIME + timedelta(hours=2)
     clock.set(later)
@@ -91,15 +101,15 @@ async def test_after_a_delivered_email_the_next_is_blocked_naming_the_rule(api: 
     assert second["action"] == "none"
     blocks = [v for v in second["guardrails"] if v["verdict"] == "block"]
     assert blocks, (second["reasons"], [v for v in second["guardrails"] if v["verdict"] != "pass"])
-    assert any(v["name"] in ("frequency_caps", "channel_cooldown", "frequency_cap") and "email" in v["detail"]
-               for v in blocks), blocks
+    assert any(
+        v["name"] in ("frequency_caps", "channel_cooldown", "frequency_cap") and "email" in v["detail"] for v in blocks
+    ), blocks
 
 
 async def test_a_message_at_23_local_is_deferred_into_the_day(api: Client) -> None:
     late = datetime(2026, 11, 28, 23, 0, tzinfo=NEW_YORK)
     client = await api(FixedClock(late))
-    decision = (await client.post("/v1/decide", json=_cart_request(_unique_user(), at=late,
-                                                                   channels=["email"]))).json()
+    decision = (await client.post("/v1/decide", json=_cart_request(_unique_user(), at=late, channels=["email"]))).json()
     assert decision["action"] == "message"
     send_at = datetime.fromisoformat(decision["send_at"]).astimezone(NEW_YORK)
     assert send_at == datetime(2026, 11, 29, 8, 0, tzinfo=NEW_YORK)
@@ -133,8 +143,9 @@ async def test_an_open_ticket_gets_no_offer(api: Client) -> None:
 async def test_fifty_concurrent_requests_under_cap_one_give_exactly_one_message(api: Client) -> None:
     client = await api(FixedClock(DAYTIME))
     user = _unique_user()
-    replies = await asyncio.gather(*(client.post("/v1/decide", json=_cart_request(user, channels=["email"]))
-                                     for _ in range(50)))
+    replies = await asyncio.gather(
+        *(client.post("/v1/decide", json=_cart_request(user, channels=["email"])) for _ in range(50))
+    )
     assert all(reply.status_code == 200 for reply in replies)
     actions = [reply.json()["action"] for reply in replies]
     assert actions.count("message") == 1

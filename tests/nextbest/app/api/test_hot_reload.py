@@ -68,8 +68,11 @@ class Server:
 @pytest.fixture
 def server(tmp_path: Path, serve: Any) -> Iterator[Server]:
     policy_dir = Path(shutil.copytree(default_policy_dir(), tmp_path / "prompts"))
-    env = {"NEXTBEST_DATA_DIR": str(tmp_path / "data"), "NEXTBEST_POLICY_DIR": str(policy_dir),
-           "NEXTBEST_POLICY_WATCH": "true"}
+    env = {
+        "NEXTBEST_DATA_DIR": str(tmp_path / "data"),
+        "NEXTBEST_POLICY_DIR": str(policy_dir),
+        "NEXTBEST_POLICY_WATCH": "true",
+    }
     with serve(env, startup_s=STARTUP_S) as (base, process):
         yield Server(base, policy_dir, process, count(1))
 
