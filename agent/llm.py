@@ -167,6 +167,8 @@ async def ask_model(
         try:
             reply = await _final_answer(model, convo, toolbox, deadline)
             said = reply.text or orjson.dumps(reply.choice).decode()
+            # Only the answer that is kept has its corrections recorded, not those of a rejected attempt.
+            convo.outcome.adjustments = []
             convo.outcome.proposal = validate_choice(
                 reply.choice,
                 playbook=playbook,

@@ -163,3 +163,14 @@ async def test_the_compact_profile_is_what_the_model_gets_when_asked_for(
     compact_text = "".join(str(m["content"]) for m in compact.calls[0].messages)
     assert len(compact_text) < len(full_text) / 2
     assert "description" not in compact_text
+
+
+async def test_only_the_kept_answers_corrections_are_recorded(policy: PolicySet, moment: SampleMoment) -> None:
+    # The first answer's score is corrected, then it is rejected for an invented id; the repair is clean.
+    invented = {"action": "none", "offer_id": "OFF-NOWHERE", "score": 40}
+    restraint = {"action": "none", "score": 0.4}
+
+    outcome = await _ask(policy, moment, ScriptedModel([invented, restraint]))
+
+    assert outcome.proposal is not None and outcome.proposal.score == 0.4
+    assert outcome.adjustments == []
