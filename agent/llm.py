@@ -141,6 +141,7 @@ def judge(convo: Conversation, moment: Moment, candidates: CandidateSet) -> Acti
     if convo.rejection is not None:
         return None
     assert moment.playbook is not None
+    convo.adjustments.clear()  # only the corrections of the answer that is kept
     result = validate_choice(
         convo.reply.choice if convo.reply else None,
         playbook=moment.playbook,

@@ -137,3 +137,13 @@ async def test_the_compact_profile_is_what_the_model_gets_when_asked_for(
     compact_text = "".join(str(m["content"]) for m in compact.calls[0].messages)
     assert len(compact_text) < len(full_text) / 2
     assert "description" not in compact_text
+
+
+async def test_only_the_kept_answers_corrections_are_recorded(runtime_factory: Any, example: Any) -> None:
+    # The first answer's score is corrected, then it is rejected for an invented id; the repair is clean.
+    invented = {"action": "none", "offer_id": "OFF-NOWHERE", "score": 40}
+    restraint = {"action": "none", "score": 0.4}
+    decision, model = await _decide(runtime_factory, example, [invented, restraint])
+    assert len(model.calls) == 2
+    assert decision.decided_by is DecidedBy.LLM and decision.action is ActionKind.NONE
+    assert decision.trace.adjustments == []
