@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     database_schema: str = Field(default="nextbest", description="The PostgreSQL schema nextbest's tables live in")
     redis_url: str | None = Field(default=None, description="Use Redis for the ledger instead of SQLite")
     reservation_ttl_s: Annotated[int, Field(gt=0)] = 900
+    retention_days: Annotated[int, Field(gt=0)] = Field(
+        default=400, description="Days decisions and outcomes are kept; `nextbest prune` deletes older ones"
+    )
     holdout_percent: Annotated[float, Field(ge=0, le=100)] = 5.0
     holdout_salt: str = "nextbest-holdout-v1"
 

@@ -16,6 +16,9 @@ contact's time (`at + ttl <= now`), so a lost callback cannot block a customer's
 `SqliteLedger` is the default (one file, several workers); `PostgresLedger` and `RedisLedger` let several
 hosts share a ledger. `open_ledger(settings)` picks PostgreSQL when `settings.database_url` is set, else Redis
 when `settings.redis_url` is set, else SQLite in the data dir.
+
+Every backend also keeps the decision log (`decisions_since`, `outcomes_since`, `prune`); `log` pages
+through it and picks a safe retention cut-off.
 """
 
 from __future__ import annotations
@@ -24,12 +27,21 @@ from nextbest.clock import Clock
 from nextbest.errors import StoreError
 from nextbest.settings import Settings
 
-from .interface import CommitResult, CommitStatus, Ledger
+from .interface import CommitResult, CommitStatus, Ledger, PruneCounts
 from .postgres_ledger import PostgresLedger
 from .redis_ledger import RedisLedger
 from .sqlite_ledger import SqliteLedger
 
-__all__ = ["CommitResult", "CommitStatus", "Ledger", "PostgresLedger", "RedisLedger", "SqliteLedger", "open_ledger"]
+__all__ = [
+    "CommitResult",
+    "CommitStatus",
+    "Ledger",
+    "PostgresLedger",
+    "PruneCounts",
+    "RedisLedger",
+    "SqliteLedger",
+    "open_ledger",
+]
 
 LEDGER_FILE = "ledger.sqlite3"
 

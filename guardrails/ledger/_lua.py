@@ -18,8 +18,9 @@ local function counts(c, cap, now, ttl)
 end
 """
 
-# KEYS: event, decision, contact ids by time (zset), contacts (hash)
-# ARGV: decision_id, body, subject, fingerprint, contact json or '', now_us, ttl_us, caps json, would_have, at_us
+# KEYS: event, decision, contact ids by time (zset), contacts (hash), the log: decision ids by decided time (zset)
+# ARGV: decision_id, body, subject, fingerprint, contact json or '', now_us, ttl_us, caps json, would_have, at_us,
+#       decided_at_us
 COMMIT = (
     COUNTED
     + """
@@ -45,7 +46,9 @@ if ARGV[5] ~= '' then
   end
 end
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], 'body', ARGV[2], 'subject', ARGV[3], 'fingerprint', ARGV[4], 'would_have', ARGV[9])
+redis.call('HSET', KEYS[2], 'body', ARGV[2], 'subject', ARGV[3], 'fingerprint', ARGV[4], 'would_have', ARGV[9],
+  'recorded_at', ARGV[6])
+redis.call('ZADD', KEYS[5], ARGV[11], ARGV[1])
 if ARGV[5] ~= '' then
   redis.call('ZADD', KEYS[3], ARGV[10], ARGV[1])
   redis.call('HSET', KEYS[4], ARGV[1], ARGV[5])
@@ -55,7 +58,8 @@ return {'created', ARGV[1]}
 )
 
 # Mirrors guardrails.contacts.advance_status; the shared ledger tests hold the two to the same behaviour.
-# KEYS: decision, feedback (hash outcome -> occurred_at_us), contacts (hash), converted flag
+# KEYS: decision, feedback (hash outcome -> occurred_at_us), contacts (hash), converted flag,
+#       the log: "decision_id<US>outcome" by occurred time (zset)
 # ARGV: decision_id, outcome, occurred_at_us
 FEEDBACK = """
 local RANK = {reserved=0, released=0, failed=0, delivered=1, dismissed=2, opened=3, clicked=4, converted=5}
@@ -66,6 +70,7 @@ end
 if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then
   return 'duplicate'
 end
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1] .. '\\31' .. ARGV[2])
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
 if raw then
   local c = cjson.decode(raw)

@@ -1,4 +1,4 @@
-"""The contact ledger's contract, shared by the SQLite and Redis implementations."""
+"""The contact ledger's contract, shared by the SQLite, Redis and PostgreSQL implementations."""
 
 from __future__ import annotations
 
@@ -7,12 +7,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from nextbest.contracts import ActionProposal, Decision, FeedbackOutcome, FeedbackResponse
+from nextbest.contracts import (
+    ActionProposal,
+    Decision,
+    DecisionRow,
+    FeedbackOutcome,
+    FeedbackResponse,
+    OutcomeRow,
+)
 
 from ..caps import Reservation
 from ..contacts import ContactHistory
 
-__all__ = ["CommitResult", "CommitStatus", "Ledger"]
+__all__ = ["CommitResult", "CommitStatus", "Ledger", "PruneCounts"]
 
 
 class CommitStatus(StrEnum):
@@ -34,6 +41,15 @@ class CommitResult:
     decision: Decision | None
     cap: str | None = None
     fingerprint_matches: bool = True
+
+
+@dataclass(frozen=True)
+class PruneCounts:
+    """What `Ledger.prune` deleted: decisions, the contacts they reserved, and their outcomes."""
+
+    decisions: int = 0
+    contacts: int = 0
+    outcomes: int = 0
 
 
 class Ledger(Protocol):
@@ -73,6 +89,36 @@ class Ledger(Protocol):
         self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime
     ) -> FeedbackResponse:
         """Record one outcome once; raises NotFoundError for an unknown decision."""
+        ...
+
+    async def decisions_since(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        after: DecisionRow | None = None,
+        limit: int = 1000,
+    ) -> list[DecisionRow]:
+        """One page of the decision log: decided at or after `since` and before `until`, ordered by
+        (decided_at, decision_id), starting past `after` (the last row of the previous page)."""
+        ...
+
+    async def outcomes_since(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        after: OutcomeRow | None = None,
+        limit: int = 1000,
+    ) -> list[OutcomeRow]:
+        """One page of outcomes: occurred at or after `since` and before `until`, ordered by
+        (occurred_at, decision_id, outcome), starting past `after`."""
+        ...
+
+    async def prune(self, before: datetime) -> PruneCounts:
+        """Delete decisions decided before `before`, with their contact and outcomes; a decision whose
+        contact is at or after `before` (a scheduled send) is kept. Callers choose `before` with
+        `guardrails.ledger.log.prune_cutoff`, so no cap window loses a contact it still counts."""
         ...
 
     async def close(self) -> None: ...

@@ -20,13 +20,22 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from nextbest.clock import Clock, SystemClock
-from nextbest.contracts import ActionProposal, Channel, Decision, FeedbackOutcome, FeedbackResponse
+from nextbest.contracts import (
+    ActionProposal,
+    Channel,
+    Decision,
+    DecisionRow,
+    FeedbackOutcome,
+    FeedbackResponse,
+    OutcomeRow,
+)
 from nextbest.errors import NotFoundError, StoreError
 
 from ..caps import CapCheck, Reservation, find_breaches
 from ..contacts import Contact, ContactHistory, ContactStatus, advance_status
+from . import _postgres_log
 from ._codec import as_of, from_us, reserved_contact, to_us
-from .interface import CommitResult, CommitStatus
+from .interface import CommitResult, CommitStatus, PruneCounts
 
 __all__ = ["MIGRATIONS", "PostgresLedger"]
 
@@ -63,6 +72,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_by_subject ON feedback (subject_id, outcome);
     """,
+    _postgres_log.LOG_MIGRATION,
 )
 """Applied in order, each once; append a new entry to change the schema, never edit an applied one."""
 
@@ -184,8 +194,8 @@ class PostgresLedger:
                 if breach is not None:
                     return CommitResult(CommitStatus.CAP_EXCEEDED, None, cap=breach)
             await conn.execute(
-                "INSERT INTO decisions (decision_id, event_id, subject_id, fingerprint, body, would_have)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
+                "INSERT INTO decisions (decision_id, event_id, subject_id, fingerprint, body, would_have,"
+                " decided_at_us, recorded_at_us) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     decision.decision_id,
                     decision.event_id,
@@ -193,6 +203,8 @@ class PostgresLedger:
                     request_fingerprint,
                     decision.model_dump_json(),
                     extra,
+                    to_us(decision.decided_at),
+                    to_us(self._clock.now()),
                 ),
             )
             if contact is not None:
@@ -266,6 +278,32 @@ class PostgresLedger:
                     "UPDATE contacts SET status = %s WHERE decision_id = %s", (status.value, decision_id)
                 )
         return FeedbackResponse(decision_id=decision_id, outcome=outcome, recorded=True)
+
+    async def decisions_since(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        after: DecisionRow | None = None,
+        limit: int = 1000,
+    ) -> list[DecisionRow]:
+        async with self._tx() as conn:
+            return await _postgres_log.decisions_page(conn, since, until, after, limit)
+
+    async def outcomes_since(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        after: OutcomeRow | None = None,
+        limit: int = 1000,
+    ) -> list[OutcomeRow]:
+        async with self._tx() as conn:
+            return await _postgres_log.outcomes_page(conn, since, until, after, limit)
+
+    async def prune(self, before: datetime) -> PruneCounts:
+        async with self._tx() as conn:
+            return await _postgres_log.prune(conn, before)
 
     async def close(self) -> None:
         await self._pool.close()

@@ -2,7 +2,8 @@
 
 Keys, under `prefix`: `event:<event_id>` → decision id; `decision:<id>` → hash (body, subject,
 fingerprint, would_have); `contacts:<subject>` → zset of decision ids by contact time;
-`contact:<subject>` → hash of contact JSON; `feedback:<id>` → hash of outcome → time; `converted:<subject>`.
+`contact:<subject>` → hash of contact JSON; `feedback:<id>` → hash of outcome → time; `converted:<subject>`;
+`log:decisions` and `log:outcomes` → the decision log's time indexes (see `_redis_log`).
 A script touches keys of one subject only, but the keys carry no hash tag: this targets one Redis
 (or a primary with replicas), not Redis Cluster.
 """
@@ -18,14 +19,23 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from nextbest.clock import Clock, SystemClock
-from nextbest.contracts import ActionProposal, Channel, Decision, FeedbackOutcome, FeedbackResponse
+from nextbest.contracts import (
+    ActionProposal,
+    Channel,
+    Decision,
+    DecisionRow,
+    FeedbackOutcome,
+    FeedbackResponse,
+    OutcomeRow,
+)
 from nextbest.errors import NotFoundError, StoreError
 
 from ..caps import CapCheck, Reservation
 from ..contacts import Contact, ContactHistory, ContactStatus
 from ._codec import as_of, from_us, reserved_contact, to_us
 from ._lua import COMMIT, FEEDBACK
-from .interface import CommitResult, CommitStatus
+from ._redis_log import DECISIONS, OUTCOMES, RedisLog
+from .interface import CommitResult, CommitStatus, PruneCounts
 
 __all__ = ["RedisLedger"]
 
@@ -99,6 +109,7 @@ class RedisLedger:
         self._ttl_s = reservation_ttl_s
         self._commit_script = self._redis.register_script(COMMIT)
         self._feedback_script = self._redis.register_script(FEEDBACK)
+        self._log = RedisLog(self._redis, self._key, self._call)
 
     def _key(self, kind: str, name: str) -> str:
         return f"{self._prefix}:{kind}:{name}"
@@ -138,6 +149,7 @@ class RedisLedger:
             self._key("decision", decision.decision_id),
             self._key("contacts", subject_id),
             self._key("contact", subject_id),
+            self._key("log", DECISIONS),
         ]
         args: list[Any] = [
             decision.decision_id,
@@ -150,6 +162,7 @@ class RedisLedger:
             _caps_json(caps),
             would_have.model_dump_json() if would_have is not None else "",
             to_us(reserved.at) if reserved is not None else 0,
+            to_us(decision.decided_at),
         ]
         status, detail = await self._call(self._commit_script(keys=keys, args=args))
         if status == "duplicate":
@@ -196,6 +209,7 @@ class RedisLedger:
             self._key("feedback", decision_id),
             self._key("contact", subject),
             self._key("converted", subject),
+            self._key("log", OUTCOMES),
         ]
         args = [decision_id, outcome.value, to_us(occurred_at)]
         result = await self._call(self._feedback_script(keys=keys, args=args))
@@ -204,6 +218,29 @@ class RedisLedger:
         return FeedbackResponse(
             decision_id=decision_id, outcome=outcome, recorded=True, duplicate=result == "duplicate"
         )
+
+    async def decisions_since(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        after: DecisionRow | None = None,
+        limit: int = 1000,
+    ) -> list[DecisionRow]:
+        return await self._log.decisions(since, until, after, limit)
+
+    async def outcomes_since(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        after: OutcomeRow | None = None,
+        limit: int = 1000,
+    ) -> list[OutcomeRow]:
+        return await self._log.outcomes(since, until, after, limit)
+
+    async def prune(self, before: datetime) -> PruneCounts:
+        return await self._log.prune(before)
 
     async def ping(self) -> None:
         """Raise StoreError when Redis cannot be reached."""

@@ -17,13 +17,22 @@ from pathlib import Path
 from typing import TypeVar
 
 from nextbest.clock import Clock, SystemClock
-from nextbest.contracts import ActionProposal, Channel, Decision, FeedbackOutcome, FeedbackResponse
+from nextbest.contracts import (
+    ActionProposal,
+    Channel,
+    Decision,
+    DecisionRow,
+    FeedbackOutcome,
+    FeedbackResponse,
+    OutcomeRow,
+)
 from nextbest.errors import NotFoundError, StoreError
 
 from ..caps import CapCheck, Reservation, find_breaches
 from ..contacts import Contact, ContactHistory, ContactStatus, advance_status
+from . import _sqlite_log
 from ._codec import as_of, from_us, reserved_contact, to_us
-from .interface import CommitResult, CommitStatus
+from .interface import CommitResult, CommitStatus, PruneCounts
 
 __all__ = ["SqliteLedger"]
 
@@ -101,6 +110,7 @@ class SqliteLedger:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA)
+            _sqlite_log.upgrade(self._db)
         except sqlite3.Error as exc:
             self._executor.shutdown(wait=False)
             raise StoreError(f"cannot open the SQLite ledger at {self._path}: {exc}") from exc
@@ -180,8 +190,8 @@ class SqliteLedger:
                 if breach is not None:
                     return CommitResult(CommitStatus.CAP_EXCEEDED, None, cap=breach)
             db.execute(
-                "INSERT INTO decisions (decision_id, event_id, subject_id, fingerprint, body, would_have)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO decisions (decision_id, event_id, subject_id, fingerprint, body, would_have,"
+                " decided_at_us, recorded_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     decision.decision_id,
                     decision.event_id,
@@ -189,6 +199,8 @@ class SqliteLedger:
                     fingerprint,
                     decision.model_dump_json(),
                     would_have,
+                    to_us(decision.decided_at),
+                    to_us(now),
                 ),
             )
             if contact is not None:
@@ -260,6 +272,33 @@ class SqliteLedger:
                 status = advance_status(ContactStatus(contact["status"]), outcome)
                 db.execute("UPDATE contacts SET status = ? WHERE decision_id = ?", (status.value, decision_id))
         return FeedbackResponse(decision_id=decision_id, outcome=outcome, recorded=True)
+
+    async def decisions_since(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        after: DecisionRow | None = None,
+        limit: int = 1000,
+    ) -> list[DecisionRow]:
+        return await self._run(lambda: _sqlite_log.decisions_page(self._db, since, until, after, limit))
+
+    async def outcomes_since(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        after: OutcomeRow | None = None,
+        limit: int = 1000,
+    ) -> list[OutcomeRow]:
+        return await self._run(lambda: _sqlite_log.outcomes_page(self._db, since, until, after, limit))
+
+    async def prune(self, before: datetime) -> PruneCounts:
+        def work() -> PruneCounts:
+            with self._transaction():
+                return _sqlite_log.prune(self._db, before)
+
+        return await self._run(work)
 
     async def close(self) -> None:
         if self._closed:

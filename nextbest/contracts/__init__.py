@@ -28,6 +28,7 @@ from ._decision import (
     ProductPick,
 )
 from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
+from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
 from ._proposal import ActionProposal, ModelChoice, ProposedProduct
 from ._request import (
     CartItem,
@@ -46,6 +47,7 @@ from ._request import (
 from ._world import Offer, OfferCheck, OfferEligibility, Product, StockLevel, Store
 
 __all__ = [
+    "LOG_SCHEMA_VERSION",
     "OUTBOUND_CHANNELS",
     "ActionKind",
     "ActionProposal",
@@ -57,6 +59,7 @@ __all__ = [
     "DecideRequest",
     "DecidedBy",
     "Decision",
+    "DecisionRow",
     "DecisionTrace",
     "Event",
     "EventContext",
@@ -79,6 +82,7 @@ __all__ = [
     "OfferPick",
     "OpenContract",
     "Order",
+    "OutcomeRow",
     "Product",
     "ProductCandidate",
     "ProductPick",

@@ -147,11 +147,13 @@ def index_summary(stats: IndexStats, embedding: str) -> str:
 def _register_sub_apps() -> None:
     from ._bench import bench_app
     from ._eval import eval_app
+    from ._export import register as register_log_commands
     from ._policy import policy_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(eval_app, name="eval")
     app.add_typer(bench_app, name="bench")
+    register_log_commands(app)
 
 
 _register_sub_apps()

@@ -1,0 +1,152 @@
+"""The Redis ledger's decision log: two sorted sets the commit and feedback scripts keep, paged, and pruning.
+
+`log:decisions` holds decision ids scored by decided time; `log:outcomes` holds `<decision_id>\\x1f<outcome>`
+scored by occurred time. Redis orders equal scores by member bytes, which is the order Python compares the
+paging cursor in. Microseconds since the epoch stay below 2**53, so a score holds them exactly.
+Decisions committed before the log existed are not in these sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+
+from nextbest.contracts import Decision, DecisionRow, FeedbackOutcome, OutcomeRow
+
+from ._codec import from_us, to_us
+from .interface import PruneCounts
+
+__all__ = ["DECISIONS", "OUTCOMES", "RedisLog"]
+
+T = TypeVar("T")
+DECISIONS = "decisions"
+OUTCOMES = "outcomes"
+SEPARATOR = "\x1f"
+
+
+class RedisLog:
+    """Reads and prunes the log of one `RedisLedger`, through its client, key scheme and error mapping."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        key: Callable[[str, str], str],
+        call: Callable[[Awaitable[Any]], Awaitable[Any]],
+    ) -> None:
+        self._redis = client
+        self._key = key
+        self._call = call
+
+    async def _members(
+        self, index: str, since: datetime, until: datetime | None, after: tuple[int, str] | None, limit: int
+    ) -> list[tuple[str, int]]:
+        """Up to `limit` (member, score) pairs in [since, until), past `after` in (score, member) order."""
+        low = after[0] if after is not None else to_us(since)
+        high = f"({to_us(until)}" if until is not None else "+inf"
+        found: list[tuple[str, int]] = []
+        offset = 0
+        while len(found) < limit:
+            batch = await self._call(
+                self._redis.zrangebyscore(self._key("log", index), low, high, start=offset, num=limit, withscores=True)
+            )
+            if not batch:
+                break
+            offset += len(batch)
+            for member, score in batch:
+                entry = (str(member), int(score))
+                if after is None or (entry[1], entry[0]) > after:
+                    found.append(entry)
+        return found[:limit]
+
+    async def decisions(
+        self, since: datetime, until: datetime | None, after: DecisionRow | None, limit: int
+    ) -> list[DecisionRow]:
+        cursor = (to_us(after.decided_at), after.decision_id) if after is not None else None
+        members = await self._members(DECISIONS, since, until, cursor, limit)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for decision_id, _ in members:
+                pipe.hmget(self._key("decision", decision_id), ["body", "subject", "recorded_at"])
+            fields = await self._call(pipe.execute()) if members else []
+        return [
+            DecisionRow.from_decision(
+                Decision.model_validate_json(body), subject_id=subject, recorded_at=from_us(int(recorded))
+            )
+            for body, subject, recorded in fields
+            if body is not None
+        ]
+
+    async def outcomes(
+        self, since: datetime, until: datetime | None, after: OutcomeRow | None, limit: int
+    ) -> list[OutcomeRow]:
+        cursor = None
+        if after is not None:
+            cursor = (to_us(after.occurred_at), f"{after.decision_id}{SEPARATOR}{after.outcome.value}")
+        members = await self._members(OUTCOMES, since, until, cursor, limit)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for member, _ in members:
+                pipe.hget(self._key("decision", member.rpartition(SEPARATOR)[0]), "subject")
+            subjects = await self._call(pipe.execute()) if members else []
+        rows = []
+        for (member, score), subject in zip(members, subjects, strict=True):
+            decision_id, _, outcome = member.rpartition(SEPARATOR)
+            if subject is not None:
+                rows.append(
+                    OutcomeRow(
+                        decision_id=decision_id,
+                        subject_id=subject,
+                        outcome=FeedbackOutcome(outcome),
+                        occurred_at=from_us(score),
+                    )
+                )
+        return rows
+
+    async def prune(self, before: datetime, *, batch: int = 1000) -> PruneCounts:
+        """Delete decisions decided before `before` whose contact is before it too, each in one MULTI."""
+        cut = to_us(before)
+        counts = PruneCounts()
+        kept = 0  # decisions kept for a later contact stay in the index: page past them
+        while True:
+            ids = await self._call(
+                self._redis.zrangebyscore(self._key("log", DECISIONS), "-inf", f"({cut}", start=kept, num=batch)
+            )
+            if not ids:
+                return counts
+            for decision_id in ids:
+                pruned = await self._prune_one(str(decision_id), cut)
+                if pruned is None:
+                    kept += 1
+                else:
+                    counts = _add(counts, pruned)
+
+    async def _prune_one(self, decision_id: str, cut: int) -> PruneCounts | None:
+        """What pruning one decision deleted; None when its contact is too recent to go."""
+        body, subject = await self._call(self._redis.hmget(self._key("decision", decision_id), ["body", "subject"]))
+        if body is None or subject is None:
+            await self._call(self._redis.zrem(self._key("log", DECISIONS), decision_id))
+            return PruneCounts()
+        contact_at = await self._call(self._redis.zscore(self._key("contacts", subject), decision_id))
+        if contact_at is not None and int(contact_at) >= cut:
+            return None
+        outcomes = await self._call(self._redis.hkeys(self._key("feedback", decision_id)))
+        decision = Decision.model_validate_json(body)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._key("event", decision.event_id), self._key("decision", decision_id))
+            pipe.delete(self._key("feedback", decision_id))
+            pipe.zrem(self._key("contacts", subject), decision_id)
+            pipe.hdel(self._key("contact", subject), decision_id)
+            pipe.zrem(self._key("log", DECISIONS), decision_id)
+            if outcomes:
+                pipe.zrem(self._key("log", OUTCOMES), *(f"{decision_id}{SEPARATOR}{o}" for o in outcomes))
+            await self._call(pipe.execute())
+        return PruneCounts(decisions=1, contacts=int(contact_at is not None), outcomes=len(outcomes))
+
+
+def _add(left: PruneCounts, right: PruneCounts) -> PruneCounts:
+    return PruneCounts(
+        decisions=left.decisions + right.decisions,
+        contacts=left.contacts + right.contacts,
+        outcomes=left.outcomes + right.outcomes,
+    )

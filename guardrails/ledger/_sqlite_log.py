@@ -1,0 +1,110 @@
+"""The SQLite ledger's decision log: the decided/recorded time columns, paged reads, and pruning.
+
+A ledger file made before the log existed gains the two columns on open (backfilled from the bodies), in
+one `BEGIN IMMEDIATE` transaction, so workers opening the same file at once upgrade it once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from nextbest.contracts import Decision, DecisionRow, FeedbackOutcome, OutcomeRow
+
+from ._codec import from_us, to_us
+from .interface import PruneCounts
+
+__all__ = ["decisions_page", "outcomes_page", "prune", "upgrade"]
+
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS decisions_by_decided ON decisions (decided_at_us, decision_id);
+CREATE INDEX IF NOT EXISTS feedback_by_occurred ON feedback (occurred_at_us, decision_id, outcome);
+"""
+_FOREVER = 2**62
+
+
+def upgrade(db: sqlite3.Connection) -> None:
+    """Add `decided_at_us` and `recorded_at_us` to `decisions` when missing, and the log's indexes."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {row["name"] for row in db.execute("PRAGMA table_info(decisions)")}
+        if "decided_at_us" not in columns:
+            db.execute("ALTER TABLE decisions ADD COLUMN decided_at_us INTEGER")
+            db.execute("ALTER TABLE decisions ADD COLUMN recorded_at_us INTEGER")
+            for row in db.execute("SELECT decision_id, body FROM decisions").fetchall():
+                decided = to_us(Decision.model_validate_json(row["body"]).decided_at)
+                db.execute(
+                    "UPDATE decisions SET decided_at_us = ?, recorded_at_us = ? WHERE decision_id = ?",
+                    (decided, decided, row["decision_id"]),
+                )
+        for statement in _INDEXES.strip().splitlines():
+            db.execute(statement)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _until(until: datetime | None) -> int:
+    return to_us(until) if until is not None else _FOREVER
+
+
+def decisions_page(
+    db: sqlite3.Connection, since: datetime, until: datetime | None, after: DecisionRow | None, limit: int
+) -> list[DecisionRow]:
+    cursor = (to_us(after.decided_at), after.decision_id) if after is not None else (to_us(since), "")
+    rows = db.execute(
+        "SELECT body, subject_id, recorded_at_us FROM decisions"
+        " WHERE decided_at_us >= ? AND decided_at_us < ? AND (decided_at_us, decision_id) > (?, ?)"
+        " ORDER BY decided_at_us, decision_id LIMIT ?",
+        (to_us(since), _until(until), *cursor, limit),
+    ).fetchall()
+    return [
+        DecisionRow.from_decision(
+            Decision.model_validate_json(row["body"]),
+            subject_id=row["subject_id"],
+            recorded_at=from_us(row["recorded_at_us"]),
+        )
+        for row in rows
+    ]
+
+
+def outcomes_page(
+    db: sqlite3.Connection, since: datetime, until: datetime | None, after: OutcomeRow | None, limit: int
+) -> list[OutcomeRow]:
+    if after is not None:
+        cursor = (to_us(after.occurred_at), after.decision_id, after.outcome.value)
+    else:
+        cursor = (to_us(since), "", "")
+    rows = db.execute(
+        "SELECT decision_id, outcome, occurred_at_us, subject_id FROM feedback"
+        " WHERE occurred_at_us >= ? AND occurred_at_us < ? AND (occurred_at_us, decision_id, outcome) > (?, ?, ?)"
+        " ORDER BY occurred_at_us, decision_id, outcome LIMIT ?",
+        (to_us(since), _until(until), *cursor, limit),
+    ).fetchall()
+    return [
+        OutcomeRow(
+            decision_id=row["decision_id"],
+            subject_id=row["subject_id"],
+            outcome=FeedbackOutcome(row["outcome"]),
+            occurred_at=from_us(row["occurred_at_us"]),
+        )
+        for row in rows
+    ]
+
+
+# A decision goes when it was decided before the cut-off and its contact (if any) lies before it too.
+_DOOMED = (
+    "SELECT decision_id FROM decisions d WHERE decided_at_us < :before AND NOT EXISTS"
+    " (SELECT 1 FROM contacts c WHERE c.decision_id = d.decision_id AND c.at_us >= :before)"
+)
+
+
+def prune(db: sqlite3.Connection, before: datetime) -> PruneCounts:
+    """Delete old decisions with their contacts and feedback; the caller holds a write transaction."""
+    bound = {"before": to_us(before)}
+    # The doomed set is the same for all three: only doomed decisions lose their contact.
+    outcomes = db.execute(f"DELETE FROM feedback WHERE decision_id IN ({_DOOMED})", bound).rowcount
+    contacts = db.execute(f"DELETE FROM contacts WHERE decision_id IN ({_DOOMED})", bound).rowcount
+    decisions = db.execute(f"DELETE FROM decisions WHERE decision_id IN ({_DOOMED})", bound).rowcount
+    return PruneCounts(decisions=decisions, contacts=contacts, outcomes=outcomes)
