@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     )
 
     policy_watch: bool = Field(default=True, description="Reload prompts/ on change while serving")
+    log_format: Literal["text", "json"] = Field(default="text", description="`json`: one JSON object per log line")
 
     @field_validator("model", "database_url", "redis_url", "chroma_url", "openai_base_url", mode="before")
     @classmethod
