@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from opentelemetry.trace import Tracer
+
 from guardrails.ledger import Ledger
 from nextbest.clock import Clock
 from nextbest.contracts import CandidateSet
@@ -51,3 +53,4 @@ class DecisionContext:
     ledger: Ledger
     model: ChatModel | None = None
     toolbox: ToolBox | None = None
+    tracer: Tracer | None = None  # OpenTelemetry; None (the default) costs one check per step

@@ -23,9 +23,17 @@ _BY_NAME = {step.name: step for step in STEPS}
 FIRST = STEPS[0].name
 
 
-def _graph_node(node: Node) -> Any:
+async def _run_node(name: str, node: Node, state: DecisionState, ctx: DecisionContext) -> dict[str, Any]:
+    """Run one step, inside a `node.<name>` span when the context carries a tracer: the one tracing hook."""
+    if ctx.tracer is None:
+        return await node(state, ctx)
+    with ctx.tracer.start_as_current_span(f"node.{name}"):
+        return await node(state, ctx)
+
+
+def _graph_node(name: str, node: Node) -> Any:
     async def run(state: DecisionState, runtime: Runtime[DecisionContext]) -> dict[str, Any]:
-        return await node(state, runtime.context)
+        return await _run_node(name, node, state, runtime.context)
 
     run.__name__ = node.__name__
     return run
@@ -36,7 +44,7 @@ def _target(name: str) -> str:
 
 
 def _add(graph: StateGraph[Any, Any, Any, Any], step: Step) -> None:
-    graph.add_node(step.name, _graph_node(step.run))
+    graph.add_node(step.name, _graph_node(step.name, step.run))
     if isinstance(step.then, str):
         graph.add_edge(step.name, _target(step.then))
     else:
@@ -57,7 +65,7 @@ async def run_steps(state: DecisionState, ctx: DecisionContext) -> DecisionState
     name = FIRST
     while name != END:
         step = _BY_NAME[name]
-        state.update(await step.run(state, ctx))  # type: ignore[typeddict-item]
+        state.update(await _run_node(name, step.run, state, ctx))  # type: ignore[typeddict-item]
         name = step.then if isinstance(step.then, str) else await step.then(state)
         if not isinstance(step.then, str) and name not in step.roads:
             raise RuntimeError(f"step {step.name} routed to {name!r}, not one of its roads {step.roads}")

@@ -103,6 +103,7 @@ class Settings(BaseSettings):
     )
 
     policy_watch: bool = Field(default=True, description="Reload prompts/ on change while serving")
+    log_format: Literal["text", "json"] = Field(default="text", description="`json`: one JSON object per log line")
 
     @field_validator("model", "database_url", "redis_url", "chroma_url", "openai_base_url", mode="before")
     @classmethod

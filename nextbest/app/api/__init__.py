@@ -12,15 +12,17 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi_offline import FastAPIOffline
 
 from nextbest.app.bootstrap import Runtime, open_runtime, settle_heap
+from nextbest.app.observability import DecisionMetrics, Observer, tracer_from_env
 from nextbest.contracts import DecideRequest, Decision, FeedbackRequest, FeedbackResponse
 from nextbest.settings import Settings
 
-from ._access import AccessLog
+from ._access import AccessLog, request_id_of
 from ._cors import install_cors
 from ._errors import error_body, install_error_handlers
 from ._identity import USER_HASH_HEADER, admit
 from ._middleware import BodyGuard
 from ._openapi import AccessDoc, install_openapi
+from ._ops import ObserverDep, install_ops_routes, instrument_runtime
 from ._replay import mark_replay
 from ._scopes import Access, PrincipalDep, authorize
 
@@ -48,6 +50,7 @@ def _lifespan(settings: Settings, factory: RuntimeFactory, *, tune_gc: bool) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await factory(settings)
+        instrument_runtime(runtime, app.state.observer)
         app.state.runtime = runtime
         if tune_gc:
             settle_heap()
@@ -79,11 +82,13 @@ def create_app(
         lifespan=_lifespan(settings, runtime_factory or open_runtime, tune_gc=tune_gc),
     )
     app.state.access = Access.from_settings(settings)
+    app.state.observer = Observer(DecisionMetrics(), tracer_from_env())
     install_error_handlers(app)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
     install_cors(app, settings)
     app.add_middleware(AccessLog)  # added last: the outermost, so it sees every answer
     _routes(app)
+    install_ops_routes(app)
     install_openapi(app, AccessDoc.from_settings(settings))
     return app
 
@@ -115,12 +120,15 @@ def _routes(app: FastAPI) -> None:
     async def decide(
         body: DecideRequest,
         runtime: RuntimeDep,
+        observer: ObserverDep,
         principal: PrincipalDep,
+        request: Request,
         response: Response,
         user_hash: Annotated[str | None, Header(alias=USER_HASH_HEADER)] = None,
     ) -> Decision:
         admitted = admit(body, principal, user_hash, runtime.settings.identity_secret)
-        return mark_replay(await runtime.decider.decide(admitted), response)
+        decision = await observer.decide(runtime.decider, admitted, request_id=request_id_of(request.scope))
+        return mark_replay(decision, response)
 
     @app.get(
         "/v1/decisions/{decision_id}",

@@ -10,11 +10,18 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["REQUEST_ID_HEADER", "AccessLog"]
+__all__ = ["REQUEST_ID_HEADER", "AccessLog", "request_id_of"]
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 log = logging.getLogger("nextbest.access")
+_SCOPE_KEY = "nextbest.request_id"
+
+
+def request_id_of(scope: Scope) -> str | None:
+    """The request id `AccessLog` gave this request, for log lines written further in."""
+    value = scope.get(_SCOPE_KEY)
+    return value if isinstance(value, str) else None
 
 
 class AccessLog:
@@ -30,6 +37,7 @@ class AccessLog:
         started = time.perf_counter()
         presented = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
         request_id = presented if _ACCEPTED_ID.fullmatch(presented) else uuid.uuid4().hex
+        scope[_SCOPE_KEY] = request_id
         status = 500  # what the server answers when the app fails before it starts a response
 
         async def send_with_id(message: Message) -> None:
@@ -43,4 +51,18 @@ class AccessLog:
             await self.app(scope, receive, send_with_id)
         finally:
             latency_ms = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.1fms request_id=%s", scope["method"], scope["path"], status, latency_ms, request_id)
+            log.info(
+                "%s %s %d %.1fms request_id=%s",
+                scope["method"],
+                scope["path"],
+                status,
+                latency_ms,
+                request_id,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "latency_ms": round(latency_ms, 3),
+                    "request_id": request_id,
+                },
+            )

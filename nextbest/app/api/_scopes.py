@@ -36,6 +36,8 @@ class Scope(StrEnum):
 # tests/nextbest/app/api/test_scopes.py fails until the route is added, so every new route declares its scope.
 ROUTE_SCOPES: dict[tuple[str, str], Scope] = {
     ("GET", "/healthz"): Scope.PUBLIC,
+    ("GET", "/readyz"): Scope.PUBLIC,
+    ("GET", "/metrics"): Scope.PUBLIC,  # scrapers carry no key: serve it on an internal port (README "Production")
     ("GET", "/v1/schema"): Scope.PUBLIC,
     ("GET", "/docs"): Scope.PUBLIC,
     ("GET", "/docs/oauth2-redirect"): Scope.PUBLIC,

@@ -1,5 +1,12 @@
 """The ASGI entry point uvicorn imports: settings come from the environment, and the process is the server's."""
 
-from nextbest.app.api import create_app
+import logging
 
-app = create_app(tune_gc=True)
+from nextbest.app.api import create_app
+from nextbest.app.observability import configure_logging
+from nextbest.settings import Settings
+
+settings = Settings()
+if not logging.getLogger().handlers:  # a worker process `serve --workers N` spawned: set up its logging too
+    configure_logging(settings.log_format)
+app = create_app(settings, tune_gc=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -42,11 +41,15 @@ def serve(
     """Run the HTTP API on uvicorn."""
     import uvicorn
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from nextbest.app.observability import configure_logging, prepare_multiprocess
+
     try:
-        Settings()
+        settings = Settings()
     except ValidationError as exc:
         fail(f"invalid settings: {exc}")
+    configure_logging(settings.log_format, log_level.upper())
+    if workers > 1:  # every worker writes its metrics here; /metrics merges them (prometheus multiprocess mode)
+        prepare_multiprocess(settings.data_dir / "prometheus")
     # "auto" picks uvloop and httptools when they are installed (uvicorn[standard]), else asyncio and h11.
     uvicorn.run(
         "nextbest.app.api.asgi:app",
@@ -55,6 +58,7 @@ def serve(
         workers=workers,
         log_level=log_level,
         access_log=False,
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         loop="auto",
         http="auto",
     )

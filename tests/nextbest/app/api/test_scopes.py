@@ -32,6 +32,8 @@ def _feedback() -> tuple[dict[str, Any], dict[str, str]]:
 # (method, path, body and headers) -> the status for each caller: no key, publishable, secret.
 CASES: list[tuple[str, str, Callable[[], tuple[dict[str, Any], dict[str, str]]] | None, tuple[int, int, int]]] = [
     ("GET", "/healthz", None, (200, 200, 200)),
+    ("GET", "/readyz", None, (503, 503, 503)),  # public; 503: these clients open no catalog retrieval
+    ("GET", "/metrics", None, (200, 200, 200)),
     ("GET", "/v1/schema", None, (200, 200, 200)),
     ("GET", "/docs", None, (200, 200, 200)),
     ("GET", "/docs/oauth2-redirect", None, (200, 200, 200)),
