@@ -31,6 +31,10 @@ app = typer.Typer(
 )
 console = Console()
 
+# On SIGTERM uvicorn stops accepting, then waits this long for in-flight requests: the longest deadline a
+# request may ask for (DecideRequest.deadline_ms, at most 60 s) plus a margin for the commit and the reply.
+GRACEFUL_SHUTDOWN_S = 60 + 5
+
 
 @app.command()
 def serve(
@@ -57,6 +61,7 @@ def serve(
         access_log=False,
         loop="auto",
         http="auto",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 
@@ -146,12 +151,14 @@ def index_summary(stats: IndexStats, embedding: str) -> str:
 
 def _register_sub_apps() -> None:
     from ._bench import bench_app
+    from ._consume import consume
     from ._eval import eval_app
     from ._policy import policy_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(eval_app, name="eval")
     app.add_typer(bench_app, name="bench")
+    app.command()(consume)
 
 
 _register_sub_apps()
