@@ -17,6 +17,7 @@ from nextbest.errors import NextbestError
 from nextbest.settings import Settings
 
 from ._demo import run_demo
+from ._graceful import GRACEFUL_SHUTDOWN_S, exit_zero_after_drain
 from ._group import CleanGroup
 from ._output import fail, for_people
 
@@ -30,10 +31,6 @@ app = typer.Typer(
     help="nextbest: the next best action, in milliseconds.",
 )
 console = Console()
-
-# On SIGTERM uvicorn stops accepting, then waits this long for in-flight requests: the longest deadline a
-# request may ask for (DecideRequest.deadline_ms, at most 60 s) plus a margin for the commit and the reply.
-GRACEFUL_SHUTDOWN_S = 60 + 5
 
 
 @app.command()
@@ -51,6 +48,7 @@ def serve(
         Settings()
     except ValidationError as exc:
         fail(f"invalid settings: {exc}")
+    exit_zero_after_drain()
     # "auto" picks uvloop and httptools when they are installed (uvicorn[standard]), else asyncio and h11.
     uvicorn.run(
         "nextbest.app.api.asgi:app",
