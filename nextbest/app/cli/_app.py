@@ -16,6 +16,7 @@ from nextbest.errors import NextbestError
 from nextbest.settings import Settings
 
 from ._demo import run_demo
+from ._graceful import GRACEFUL_SHUTDOWN_S, exit_zero_after_drain
 from ._group import CleanGroup
 from ._output import fail, for_people
 
@@ -50,6 +51,7 @@ def serve(
     configure_logging(settings.log_format, log_level.upper())
     if workers > 1:  # every worker writes its metrics here; /metrics merges them (prometheus multiprocess mode)
         prepare_multiprocess(settings.data_dir / "prometheus")
+    exit_zero_after_drain()
     # "auto" picks uvloop and httptools when they are installed (uvicorn[standard]), else asyncio and h11.
     uvicorn.run(
         "nextbest.app.api.asgi:app",
@@ -61,6 +63,7 @@ def serve(
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         loop="auto",
         http="auto",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 
@@ -150,6 +153,7 @@ def index_summary(stats: IndexStats, embedding: str) -> str:
 
 def _register_sub_apps() -> None:
     from ._bench import bench_app
+    from ._consume import consume
     from ._eval import eval_app
     from ._export import register as register_log_commands
     from ._policy import policy_app
@@ -158,6 +162,7 @@ def _register_sub_apps() -> None:
     app.add_typer(eval_app, name="eval")
     app.add_typer(bench_app, name="bench")
     register_log_commands(app)
+    app.command()(consume)
 
 
 _register_sub_apps()
