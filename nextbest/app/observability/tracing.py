@@ -20,8 +20,16 @@ from agent.context import ToolBox
 from agent.model import ChatModel, ModelReply, ModelRequest, ToolCall
 from guardrails.caps import Reservation
 from guardrails.contacts import ContactHistory
-from guardrails.ledger import CommitResult, Ledger
-from nextbest.contracts import ActionProposal, CandidateSet, Decision, FeedbackOutcome, FeedbackResponse
+from guardrails.ledger import CommitResult, Ledger, PruneCounts
+from nextbest.contracts import (
+    ActionProposal,
+    CandidateSet,
+    Decision,
+    DecisionRow,
+    FeedbackOutcome,
+    FeedbackResponse,
+    OutcomeRow,
+)
 from tools.catalog import CatalogFilter, CatalogHit, CatalogSearch
 
 from .metrics import DecisionMetrics
@@ -65,7 +73,12 @@ def _measured(tracer: Tracer | None, name: str, seconds: Any | None, **attribute
 
 
 class TracedLedger:
-    """A `Ledger` whose every call is a span (`ledger.<op>`) and a `nextbest_ledger_seconds` sample."""
+    """A `Ledger` whose every call is a span (`ledger.<op>`) and a `nextbest_ledger_seconds` sample.
+
+    Every method of the protocol is written out (no `__getattr__` fallback): one added to `Ledger` and
+    not here is then a type error where the wrapper is used as a Ledger, not a call that silently goes
+    untimed.
+    """
 
     def __init__(self, inner: Ledger, tracer: Tracer | None, metrics: DecisionMetrics | None) -> None:
         self.inner = inner
@@ -75,9 +88,6 @@ class TracedLedger:
     def _call(self, op: str) -> AbstractContextManager[None]:
         seconds = self._metrics.ledger_seconds.labels(op) if self._metrics else None
         return _measured(self._tracer, f"ledger.{op}", seconds, **{"ledger.backend": type(self.inner).__name__})
-
-    def __getattr__(self, name: str) -> Any:  # methods other branches add to the backends stay reachable
-        return getattr(self.inner, name)
 
     async def history(self, subject_id: str, since: datetime, *, now: datetime | None = None) -> ContactHistory:
         with self._call("history"):
@@ -118,6 +128,32 @@ class TracedLedger:
     ) -> FeedbackResponse:
         with self._call("record_feedback"):
             return await self.inner.record_feedback(decision_id, outcome, occurred_at)
+
+    async def decisions_since(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        after: DecisionRow | None = None,
+        limit: int = 1000,
+    ) -> list[DecisionRow]:
+        with self._call("decisions_since"):
+            return await self.inner.decisions_since(since, until=until, after=after, limit=limit)
+
+    async def outcomes_since(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        after: OutcomeRow | None = None,
+        limit: int = 1000,
+    ) -> list[OutcomeRow]:
+        with self._call("outcomes_since"):
+            return await self.inner.outcomes_since(since, until=until, after=after, limit=limit)
+
+    async def prune(self, before: datetime) -> PruneCounts:
+        with self._call("prune"):
+            return await self.inner.prune(before)
 
     async def close(self) -> None:
         await self.inner.close()
