@@ -135,11 +135,12 @@ def _answers(base: str) -> bool:
 
 
 @contextmanager
-def _serve(env: dict[str, str], *, startup_s: float = 60) -> Iterator[ServeProcess]:
-    """Start `nextbest serve` with `env` over the test defaults; yield (base URL, process) once it answers."""
+def _serve(env: dict[str, str], *, args: tuple[str, ...] = (), startup_s: float = 60) -> Iterator[ServeProcess]:
+    """Start `nextbest serve` with `env` over the test defaults (and extra `args`, e.g. `--workers 2`); yield
+    (base URL, process) once it answers."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "nextbest.app.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "nextbest.app.cli", "serve", "--port", str(port), "--log-level", "warning", *args],
         env={**os.environ, **SERVE_DEFAULTS, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
