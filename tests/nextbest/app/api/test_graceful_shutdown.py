@@ -86,6 +86,11 @@ def _wait_for(what: str, ready: Any) -> None:
         time.sleep(POLL_S)  # polling for a state, bounded
 
 
+def _children(pid: int) -> list[int]:
+    """The process ids `pid` started (Linux /proc)."""
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def _refused(base: str) -> bool:
     try:
         httpx.get(f"{base}/healthz", timeout=1)
@@ -94,17 +99,29 @@ def _refused(base: str) -> bool:
     return False
 
 
-def test_sigterm_finishes_in_flight_decisions_and_exits_0(serve: Any, model: SilentModel, tmp_path: Path) -> None:
-    env = {"NEXTBEST_DATA_DIR": str(tmp_path / "data"), "NEXTBEST_MODEL": "fake-model",
-           "NEXTBEST_OPENAI_BASE_URL": model.base_url, "NEXTBEST_OPENAI_API_KEY": "x"}
-    with serve(env) as (base, process), ThreadPoolExecutor(IN_FLIGHT) as pool:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_finishes_in_flight_decisions_and_exits_0(
+    serve: Any, model: SilentModel, tmp_path: Path, workers: int
+) -> None:
+    env = {
+        "NEXTBEST_DATA_DIR": str(tmp_path / "data"),
+        "NEXTBEST_MODEL": "fake-model",
+        "NEXTBEST_OPENAI_BASE_URL": model.base_url,
+        "NEXTBEST_OPENAI_API_KEY": "x",
+    }
+    with serve(env, args=("--workers", str(workers))) as (base, process), ThreadPoolExecutor(IN_FLIGHT) as pool:
         replies: list[Future[httpx.Response]] = [
             pool.submit(httpx.post, f"{base}/v1/decide", json=_body(n), timeout=WAIT_S) for n in range(IN_FLIGHT)
         ]
         _wait_for("all decisions waiting on the model", lambda: model.calls >= IN_FLIGHT)
+        if workers > 1:
+            assert len(_children(process.pid)) >= workers, "the workers did not start"
         process.terminate()
-        _wait_for("the listener to close", lambda: _refused(base))
-        assert not all(reply.done() for reply in replies), "new work was refused while decisions were in flight"
+        if workers == 1:
+            # With workers, the supervisor holds the listening socket until the last worker has drained,
+            # so a new connection waits in the backlog instead of being refused; each worker stops accepting.
+            _wait_for("the listener to close", lambda: _refused(base))
+        assert not all(reply.done() for reply in replies), "the signal came after the decisions had finished"
         assert process.wait(timeout=WAIT_S) == 0
         answered = [reply.result() for reply in replies]
     assert [reply.status_code for reply in answered] == [200] * IN_FLIGHT, [r.text for r in answered]
