@@ -1,17 +1,39 @@
-"""Conversions shared by both ledgers: exact integer microseconds, and contacts as they count today."""
+"""Conversions shared by the ledgers: exact integer microseconds, contacts as they count today, and the
+contact columns the SQL ledgers (SQLite, PostgreSQL) store."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
-from nextbest.contracts import Decision
+from nextbest.contracts import Channel, Decision
 
 from ..caps import Reservation
 from ..contacts import Contact, ContactStatus
 
+__all__ = [
+    "CONTACT_COLUMNS",
+    "Row",
+    "as_of",
+    "contact_from_row",
+    "contact_values",
+    "from_us",
+    "reserved_contact",
+    "to_us",
+]
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
+
+CONTACT_COLUMNS = "decision_id, channel, offer_id, use_case, cart_id, transactional, at_us, status"
+"""The `contacts` columns a Contact is read from; `contact_values` fills them after `subject_id`."""
+
+
+class Row(Protocol):
+    """A result row read by column name: `sqlite3.Row` and psycopg's dict rows both are."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 def to_us(moment: datetime) -> int:
@@ -37,3 +59,32 @@ def reserved_contact(reservation: Reservation | None, decision: Decision) -> Con
     if reservation is None:
         return None
     return dataclasses.replace(reservation.contact, decision_id=decision.decision_id, status=ContactStatus.RESERVED)
+
+
+def contact_from_row(row: Row) -> Contact:
+    """A contact read back from the CONTACT_COLUMNS of a SQL row."""
+    return Contact(
+        decision_id=row["decision_id"],
+        channel=Channel(row["channel"]),
+        at=from_us(row["at_us"]),
+        offer_id=row["offer_id"],
+        use_case=row["use_case"],
+        cart_id=row["cart_id"],
+        transactional=bool(row["transactional"]),
+        status=ContactStatus(row["status"]),
+    )
+
+
+def contact_values(subject_id: str, contact: Contact) -> tuple[Any, ...]:
+    """The values of `(subject_id, CONTACT_COLUMNS)` for inserting `contact`."""
+    return (
+        subject_id,
+        contact.decision_id,
+        contact.channel.value,
+        contact.offer_id,
+        contact.use_case,
+        contact.cart_id,
+        contact.transactional,
+        to_us(contact.at),
+        contact.status.value,
+    )

@@ -11,9 +11,10 @@ from typing import Any
 
 import psycopg
 
-from nextbest.contracts import Decision, DecisionRow, FeedbackOutcome, OutcomeRow
+from nextbest.contracts import Decision, DecisionRow, OutcomeRow
 
-from ._codec import from_us, to_us
+from ._codec import to_us
+from ._log_rows import decision_cursor, decision_row, doomed_deletes, outcome_cursor, outcome_row, until_us
 from .interface import PruneCounts
 
 __all__ = ["LOG_MIGRATION", "decisions_page", "outcomes_page", "prune"]
@@ -30,30 +31,19 @@ CREATE INDEX feedback_by_occurred ON feedback (occurred_at_us, (decision_id COLL
 """
 """Migration 2: the decided and recorded times as columns, and the indexes the log pages along."""
 
-_FOREVER = 2**62
-
-
-def _until(until: datetime | None) -> int:
-    return to_us(until) if until is not None else _FOREVER
-
 
 async def decisions_page(
     conn: Conn, since: datetime, until: datetime | None, after: DecisionRow | None, limit: int
 ) -> list[DecisionRow]:
-    cursor = (to_us(after.decided_at), after.decision_id) if after is not None else (to_us(since), "")
     result = await conn.execute(
         "SELECT body, subject_id, recorded_at_us FROM decisions"
         " WHERE decided_at_us >= %s AND decided_at_us < %s"
         ' AND (decided_at_us, decision_id COLLATE "C") > (%s, %s COLLATE "C")'
         ' ORDER BY decided_at_us, decision_id COLLATE "C" LIMIT %s',
-        (to_us(since), _until(until), *cursor, limit),
+        (to_us(since), until_us(until), *decision_cursor(since, after), limit),
     )
     return [
-        DecisionRow.from_decision(
-            Decision.model_validate(row["body"]),
-            subject_id=row["subject_id"],
-            recorded_at=from_us(row["recorded_at_us"]),
-        )
+        decision_row(Decision.model_validate(row["body"]), row["subject_id"], row["recorded_at_us"])
         for row in await result.fetchall()
     ]
 
@@ -61,39 +51,21 @@ async def decisions_page(
 async def outcomes_page(
     conn: Conn, since: datetime, until: datetime | None, after: OutcomeRow | None, limit: int
 ) -> list[OutcomeRow]:
-    if after is not None:
-        cursor = (to_us(after.occurred_at), after.decision_id, after.outcome.value)
-    else:
-        cursor = (to_us(since), "", "")
     result = await conn.execute(
         "SELECT decision_id, outcome, occurred_at_us, subject_id FROM feedback"
         " WHERE occurred_at_us >= %s AND occurred_at_us < %s"
         ' AND (occurred_at_us, decision_id COLLATE "C", outcome COLLATE "C") > (%s, %s COLLATE "C", %s COLLATE "C")'
         ' ORDER BY occurred_at_us, decision_id COLLATE "C", outcome COLLATE "C" LIMIT %s',
-        (to_us(since), _until(until), *cursor, limit),
+        (to_us(since), until_us(until), *outcome_cursor(since, after), limit),
     )
-    return [
-        OutcomeRow(
-            decision_id=row["decision_id"],
-            subject_id=row["subject_id"],
-            outcome=FeedbackOutcome(row["outcome"]),
-            occurred_at=from_us(row["occurred_at_us"]),
-        )
-        for row in await result.fetchall()
-    ]
+    return [outcome_row(row) for row in await result.fetchall()]
 
 
-_DOOMED = (
-    "SELECT decision_id FROM decisions d WHERE decided_at_us < %(before)s AND NOT EXISTS"
-    " (SELECT 1 FROM contacts c WHERE c.decision_id = d.decision_id AND c.at_us >= %(before)s)"
-)
+_PRUNE = doomed_deletes("%(before)s")
 
 
 async def prune(conn: Conn, before: datetime) -> PruneCounts:
     """Delete old decisions with their contacts and feedback, inside the caller's transaction."""
     bound = {"before": to_us(before)}
-    # The doomed set is the same for all three: only doomed decisions lose their contact.
-    outcomes = await conn.execute(f"DELETE FROM feedback WHERE decision_id IN ({_DOOMED})", bound)
-    contacts = await conn.execute(f"DELETE FROM contacts WHERE decision_id IN ({_DOOMED})", bound)
-    decisions = await conn.execute(f"DELETE FROM decisions WHERE decision_id IN ({_DOOMED})", bound)
-    return PruneCounts(decisions=decisions.rowcount, contacts=contacts.rowcount, outcomes=outcomes.rowcount)
+    outcomes, contacts, decisions = [(await conn.execute(statement, bound)).rowcount for statement in _PRUNE]
+    return PruneCounts(decisions=decisions, contacts=contacts, outcomes=outcomes)

@@ -14,9 +14,10 @@ from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 
-from nextbest.contracts import Decision, DecisionRow, FeedbackOutcome, OutcomeRow
+from nextbest.contracts import Decision, DecisionRow, OutcomeRow
 
-from ._codec import from_us, to_us
+from ._codec import to_us
+from ._log_rows import decision_cursor, decision_row, outcome_cursor, outcome_row
 from .interface import PruneCounts
 
 __all__ = ["DECISIONS", "OUTCOMES", "RedisLog"]
@@ -41,39 +42,37 @@ class RedisLog:
         self._call = call
 
     async def _members(
-        self, index: str, since: datetime, until: datetime | None, after: tuple[int, str] | None, limit: int
+        self, index: str, until: datetime | None, cursor: tuple[int, str], limit: int
     ) -> list[tuple[str, int]]:
-        """Up to `limit` (member, score) pairs in [since, until), past `after` in (score, member) order."""
-        low = after[0] if after is not None else to_us(since)
+        """Up to `limit` (member, score) pairs before `until`, past `cursor` in (score, member) order."""
         high = f"({to_us(until)}" if until is not None else "+inf"
         found: list[tuple[str, int]] = []
         offset = 0
         while len(found) < limit:
             batch = await self._call(
-                self._redis.zrangebyscore(self._key("log", index), low, high, start=offset, num=limit, withscores=True)
+                self._redis.zrangebyscore(
+                    self._key("log", index), cursor[0], high, start=offset, num=limit, withscores=True
+                )
             )
             if not batch:
                 break
             offset += len(batch)
             for member, score in batch:
                 entry = (str(member), int(score))
-                if after is None or (entry[1], entry[0]) > after:
+                if (entry[1], entry[0]) > cursor:
                     found.append(entry)
         return found[:limit]
 
     async def decisions(
         self, since: datetime, until: datetime | None, after: DecisionRow | None, limit: int
     ) -> list[DecisionRow]:
-        cursor = (to_us(after.decided_at), after.decision_id) if after is not None else None
-        members = await self._members(DECISIONS, since, until, cursor, limit)
+        members = await self._members(DECISIONS, until, decision_cursor(since, after), limit)
         async with self._redis.pipeline(transaction=False) as pipe:
             for decision_id, _ in members:
                 pipe.hmget(self._key("decision", decision_id), ["body", "subject", "recorded_at"])
             fields = await self._call(pipe.execute()) if members else []
         return [
-            DecisionRow.from_decision(
-                Decision.model_validate_json(body), subject_id=subject, recorded_at=from_us(int(recorded))
-            )
+            decision_row(Decision.model_validate_json(body), subject, recorded)
             for body, subject, recorded in fields
             if body is not None
         ]
@@ -81,10 +80,9 @@ class RedisLog:
     async def outcomes(
         self, since: datetime, until: datetime | None, after: OutcomeRow | None, limit: int
     ) -> list[OutcomeRow]:
-        cursor = None
-        if after is not None:
-            cursor = (to_us(after.occurred_at), f"{after.decision_id}{SEPARATOR}{after.outcome.value}")
-        members = await self._members(OUTCOMES, since, until, cursor, limit)
+        at, decision_id, outcome = outcome_cursor(since, after)
+        cursor = (at, f"{decision_id}{SEPARATOR}{outcome}" if decision_id else "")
+        members = await self._members(OUTCOMES, until, cursor, limit)
         async with self._redis.pipeline(transaction=False) as pipe:
             for member, _ in members:
                 pipe.hget(self._key("decision", member.rpartition(SEPARATOR)[0]), "subject")
@@ -94,11 +92,8 @@ class RedisLog:
             decision_id, _, outcome = member.rpartition(SEPARATOR)
             if subject is not None:
                 rows.append(
-                    OutcomeRow(
-                        decision_id=decision_id,
-                        subject_id=subject,
-                        outcome=FeedbackOutcome(outcome),
-                        occurred_at=from_us(score),
+                    outcome_row(
+                        {"decision_id": decision_id, "subject_id": subject, "outcome": outcome, "occurred_at_us": score}
                     )
                 )
         return rows

@@ -9,9 +9,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from nextbest.contracts import Decision, DecisionRow, FeedbackOutcome, OutcomeRow
+from nextbest.contracts import Decision, DecisionRow, OutcomeRow
 
-from ._codec import from_us, to_us
+from ._codec import to_us
+from ._log_rows import decision_cursor, decision_row, doomed_deletes, outcome_cursor, outcome_row, until_us
 from .interface import PruneCounts
 
 __all__ = ["decisions_page", "outcomes_page", "prune", "upgrade"]
@@ -20,7 +21,6 @@ _INDEXES = """
 CREATE INDEX IF NOT EXISTS decisions_by_decided ON decisions (decided_at_us, decision_id);
 CREATE INDEX IF NOT EXISTS feedback_by_occurred ON feedback (occurred_at_us, decision_id, outcome);
 """
-_FOREVER = 2**62
 
 
 def upgrade(db: sqlite3.Connection) -> None:
@@ -45,26 +45,17 @@ def upgrade(db: sqlite3.Connection) -> None:
     db.execute("COMMIT")
 
 
-def _until(until: datetime | None) -> int:
-    return to_us(until) if until is not None else _FOREVER
-
-
 def decisions_page(
     db: sqlite3.Connection, since: datetime, until: datetime | None, after: DecisionRow | None, limit: int
 ) -> list[DecisionRow]:
-    cursor = (to_us(after.decided_at), after.decision_id) if after is not None else (to_us(since), "")
     rows = db.execute(
         "SELECT body, subject_id, recorded_at_us FROM decisions"
         " WHERE decided_at_us >= ? AND decided_at_us < ? AND (decided_at_us, decision_id) > (?, ?)"
         " ORDER BY decided_at_us, decision_id LIMIT ?",
-        (to_us(since), _until(until), *cursor, limit),
+        (to_us(since), until_us(until), *decision_cursor(since, after), limit),
     ).fetchall()
     return [
-        DecisionRow.from_decision(
-            Decision.model_validate_json(row["body"]),
-            subject_id=row["subject_id"],
-            recorded_at=from_us(row["recorded_at_us"]),
-        )
+        decision_row(Decision.model_validate_json(row["body"]), row["subject_id"], row["recorded_at_us"])
         for row in rows
     ]
 
@@ -72,39 +63,20 @@ def decisions_page(
 def outcomes_page(
     db: sqlite3.Connection, since: datetime, until: datetime | None, after: OutcomeRow | None, limit: int
 ) -> list[OutcomeRow]:
-    if after is not None:
-        cursor = (to_us(after.occurred_at), after.decision_id, after.outcome.value)
-    else:
-        cursor = (to_us(since), "", "")
     rows = db.execute(
         "SELECT decision_id, outcome, occurred_at_us, subject_id FROM feedback"
         " WHERE occurred_at_us >= ? AND occurred_at_us < ? AND (occurred_at_us, decision_id, outcome) > (?, ?, ?)"
         " ORDER BY occurred_at_us, decision_id, outcome LIMIT ?",
-        (to_us(since), _until(until), *cursor, limit),
+        (to_us(since), until_us(until), *outcome_cursor(since, after), limit),
     ).fetchall()
-    return [
-        OutcomeRow(
-            decision_id=row["decision_id"],
-            subject_id=row["subject_id"],
-            outcome=FeedbackOutcome(row["outcome"]),
-            occurred_at=from_us(row["occurred_at_us"]),
-        )
-        for row in rows
-    ]
+    return [outcome_row(row) for row in rows]
 
 
-# A decision goes when it was decided before the cut-off and its contact (if any) lies before it too.
-_DOOMED = (
-    "SELECT decision_id FROM decisions d WHERE decided_at_us < :before AND NOT EXISTS"
-    " (SELECT 1 FROM contacts c WHERE c.decision_id = d.decision_id AND c.at_us >= :before)"
-)
+_PRUNE = doomed_deletes(":before")
 
 
 def prune(db: sqlite3.Connection, before: datetime) -> PruneCounts:
     """Delete old decisions with their contacts and feedback; the caller holds a write transaction."""
     bound = {"before": to_us(before)}
-    # The doomed set is the same for all three: only doomed decisions lose their contact.
-    outcomes = db.execute(f"DELETE FROM feedback WHERE decision_id IN ({_DOOMED})", bound).rowcount
-    contacts = db.execute(f"DELETE FROM contacts WHERE decision_id IN ({_DOOMED})", bound).rowcount
-    decisions = db.execute(f"DELETE FROM decisions WHERE decision_id IN ({_DOOMED})", bound).rowcount
+    outcomes, contacts, decisions = (db.execute(statement, bound).rowcount for statement in _PRUNE)
     return PruneCounts(decisions=decisions, contacts=contacts, outcomes=outcomes)

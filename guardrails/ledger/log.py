@@ -7,8 +7,9 @@ refuses one that would delete contacts the guardrail policy still counts.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from nextbest.contracts import DecisionRow, OutcomeRow
 from nextbest.errors import ConfigError
@@ -18,34 +19,41 @@ from .interface import Ledger
 __all__ = ["PAGE_SIZE", "iter_decisions", "iter_outcomes", "prune_cutoff"]
 
 PAGE_SIZE = 1000
+R = TypeVar("R", DecisionRow, OutcomeRow)
 
 
-async def iter_decisions(
+async def _walk(fetch: Callable[[R | None], Awaitable[list[R]]], page_size: int) -> AsyncIterator[R]:
+    """Every row `fetch(after)` pages out, starting past None, until a page comes back short."""
+    after: R | None = None
+    while True:
+        page = await fetch(after)
+        for row in page:
+            yield row
+        if len(page) < page_size:
+            return
+        after = page[-1]
+
+
+def iter_decisions(
     ledger: Ledger, since: datetime, *, until: datetime | None = None, page_size: int = PAGE_SIZE
 ) -> AsyncIterator[DecisionRow]:
     """Every decision row in [since, until), in log order, one page in memory at a time."""
-    after: DecisionRow | None = None
-    while True:
-        page = await ledger.decisions_since(since, until=until, after=after, limit=page_size)
-        for row in page:
-            yield row
-        if len(page) < page_size:
-            return
-        after = page[-1]
+
+    def fetch(after: DecisionRow | None) -> Awaitable[list[DecisionRow]]:
+        return ledger.decisions_since(since, until=until, after=after, limit=page_size)
+
+    return _walk(fetch, page_size)
 
 
-async def iter_outcomes(
+def iter_outcomes(
     ledger: Ledger, since: datetime, *, until: datetime | None = None, page_size: int = PAGE_SIZE
 ) -> AsyncIterator[OutcomeRow]:
     """Every outcome row in [since, until), in log order, one page in memory at a time."""
-    after: OutcomeRow | None = None
-    while True:
-        page = await ledger.outcomes_since(since, until=until, after=after, limit=page_size)
-        for row in page:
-            yield row
-        if len(page) < page_size:
-            return
-        after = page[-1]
+
+    def fetch(after: OutcomeRow | None) -> Awaitable[list[OutcomeRow]]:
+        return ledger.outcomes_since(since, until=until, after=after, limit=page_size)
+
+    return _walk(fetch, page_size)
 
 
 def prune_cutoff(now: datetime, retention: timedelta, lookback: timedelta) -> datetime:

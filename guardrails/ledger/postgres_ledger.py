@@ -22,7 +22,6 @@ from psycopg_pool import AsyncConnectionPool
 from nextbest.clock import Clock, SystemClock
 from nextbest.contracts import (
     ActionProposal,
-    Channel,
     Decision,
     DecisionRow,
     FeedbackOutcome,
@@ -32,9 +31,9 @@ from nextbest.contracts import (
 from nextbest.errors import NotFoundError, StoreError
 
 from ..caps import CapCheck, Reservation, find_breaches
-from ..contacts import Contact, ContactHistory, ContactStatus, advance_status
+from ..contacts import ContactHistory, ContactStatus, advance_status
 from . import _postgres_log
-from ._codec import as_of, from_us, reserved_contact, to_us
+from ._codec import CONTACT_COLUMNS, as_of, contact_from_row, contact_values, reserved_contact, to_us
 from .interface import CommitResult, CommitStatus, PruneCounts
 
 __all__ = ["MIGRATIONS", "PostgresLedger"]
@@ -77,21 +76,7 @@ MIGRATIONS: tuple[str, ...] = (
 """Applied in order, each once; append a new entry to change the schema, never edit an applied one."""
 
 _MIGRATION_LOCK = 7_349_113
-_CONTACT_COLUMNS = "decision_id, channel, offer_id, use_case, cart_id, transactional, at_us, status"
 _NINE_VALUES = ", ".join(["%s"] * 9)
-
-
-def _contact(row: dict[str, Any]) -> Contact:
-    return Contact(
-        decision_id=row["decision_id"],
-        channel=Channel(row["channel"]),
-        at=from_us(row["at_us"]),
-        offer_id=row["offer_id"],
-        use_case=row["use_case"],
-        cart_id=row["cart_id"],
-        transactional=bool(row["transactional"]),
-        status=ContactStatus(row["status"]),
-    )
 
 
 class PostgresLedger:
@@ -154,7 +139,7 @@ class PostgresLedger:
         as_at = now or self._clock.now()
         async with self._tx() as conn:
             cursor = await conn.execute(
-                f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE subject_id = %s AND at_us >= %s ORDER BY at_us",
+                f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE subject_id = %s AND at_us >= %s ORDER BY at_us",
                 (subject_id, to_us(since)),
             )
             rows = await cursor.fetchall()
@@ -163,7 +148,7 @@ class PostgresLedger:
                 (subject_id, FeedbackOutcome.CONVERTED.value),
             )
             converted = await cursor.fetchone()
-        contacts = tuple(as_of(_contact(row), as_at, self._ttl_s) for row in rows)
+        contacts = tuple(as_of(contact_from_row(row), as_at, self._ttl_s) for row in rows)
         return ContactHistory(contacts=contacts, converted=converted is not None)
 
     async def commit(
@@ -209,28 +194,18 @@ class PostgresLedger:
             )
             if contact is not None:
                 await conn.execute(
-                    f"INSERT INTO contacts (subject_id, {_CONTACT_COLUMNS}) VALUES ({_NINE_VALUES})",
-                    (
-                        subject_id,
-                        contact.decision_id,
-                        contact.channel.value,
-                        contact.offer_id,
-                        contact.use_case,
-                        contact.cart_id,
-                        contact.transactional,
-                        to_us(contact.at),
-                        contact.status.value,
-                    ),
+                    f"INSERT INTO contacts (subject_id, {CONTACT_COLUMNS}) VALUES ({_NINE_VALUES})",
+                    contact_values(subject_id, contact),
                 )
         return CommitResult(CommitStatus.CREATED, decision)
 
     async def _first_breach(self, conn: Conn, subject_id: str, caps: tuple[CapCheck, ...]) -> str | None:
         cursor = await conn.execute(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE subject_id = %s AND at_us >= %s AND at_us < %s",
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE subject_id = %s AND at_us >= %s AND at_us < %s",
             (subject_id, to_us(min(cap.since for cap in caps)), to_us(max(cap.until for cap in caps))),
         )
         now = self._clock.now()
-        counted = [as_of(_contact(row), now, self._ttl_s) for row in await cursor.fetchall()]
+        counted = [as_of(contact_from_row(row), now, self._ttl_s) for row in await cursor.fetchall()]
         breaches = find_breaches(caps, counted)
         return breaches[0].check.name if breaches else None
 

@@ -19,7 +19,6 @@ from typing import TypeVar
 from nextbest.clock import Clock, SystemClock
 from nextbest.contracts import (
     ActionProposal,
-    Channel,
     Decision,
     DecisionRow,
     FeedbackOutcome,
@@ -31,7 +30,7 @@ from nextbest.errors import NotFoundError, StoreError
 from ..caps import CapCheck, Reservation, find_breaches
 from ..contacts import Contact, ContactHistory, ContactStatus, advance_status
 from . import _sqlite_log
-from ._codec import as_of, from_us, reserved_contact, to_us
+from ._codec import CONTACT_COLUMNS, as_of, contact_from_row, contact_values, reserved_contact, to_us
 from .interface import CommitResult, CommitStatus, PruneCounts
 
 __all__ = ["SqliteLedger"]
@@ -68,21 +67,6 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE INDEX IF NOT EXISTS feedback_by_subject ON feedback (subject_id, outcome);
 """
-
-_CONTACT_COLUMNS = "decision_id, channel, offer_id, use_case, cart_id, transactional, at_us, status"
-
-
-def _contact(row: sqlite3.Row) -> Contact:
-    return Contact(
-        decision_id=row["decision_id"],
-        channel=Channel(row["channel"]),
-        at=from_us(row["at_us"]),
-        offer_id=row["offer_id"],
-        use_case=row["use_case"],
-        cart_id=row["cart_id"],
-        transactional=bool(row["transactional"]),
-        status=ContactStatus(row["status"]),
-    )
 
 
 class SqliteLedger:
@@ -140,14 +124,14 @@ class SqliteLedger:
     def _history(self, subject_id: str, since: datetime, now: datetime) -> ContactHistory:
         with self._transaction("DEFERRED") as db:
             rows = db.execute(
-                f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE subject_id = ? AND at_us >= ? ORDER BY at_us",
+                f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE subject_id = ? AND at_us >= ? ORDER BY at_us",
                 (subject_id, to_us(since)),
             ).fetchall()
             converted = db.execute(
                 "SELECT 1 FROM feedback WHERE subject_id = ? AND outcome = ? LIMIT 1",
                 (subject_id, FeedbackOutcome.CONVERTED.value),
             ).fetchone()
-        contacts = tuple(as_of(_contact(row), now, self._ttl_s) for row in rows)
+        contacts = tuple(as_of(contact_from_row(row), now, self._ttl_s) for row in rows)
         return ContactHistory(contacts=contacts, converted=converted is not None)
 
     async def commit(
@@ -205,18 +189,8 @@ class SqliteLedger:
             )
             if contact is not None:
                 db.execute(
-                    f"INSERT INTO contacts (subject_id, {_CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        subject_id,
-                        contact.decision_id,
-                        contact.channel.value,
-                        contact.offer_id,
-                        contact.use_case,
-                        contact.cart_id,
-                        int(contact.transactional),
-                        to_us(contact.at),
-                        contact.status.value,
-                    ),
+                    f"INSERT INTO contacts (subject_id, {CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    contact_values(subject_id, contact),
                 )
         return CommitResult(CommitStatus.CREATED, decision)
 
@@ -224,10 +198,10 @@ class SqliteLedger:
         self, db: sqlite3.Connection, subject_id: str, caps: tuple[CapCheck, ...], now: datetime
     ) -> str | None:
         rows = db.execute(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE subject_id = ? AND at_us >= ? AND at_us < ?",
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE subject_id = ? AND at_us >= ? AND at_us < ?",
             (subject_id, to_us(min(cap.since for cap in caps)), to_us(max(cap.until for cap in caps))),
         ).fetchall()
-        counted = [as_of(_contact(row), now, self._ttl_s) for row in rows]
+        counted = [as_of(contact_from_row(row), now, self._ttl_s) for row in rows]
         breaches = find_breaches(caps, counted)
         return breaches[0].check.name if breaches else None
 

@@ -1,0 +1,74 @@
+"""What the three decision-log readers share: the paging cursors, the time bounds, the rows they build, and
+which decisions a prune deletes.
+
+Every backend pages by the keyset (time, decision_id[, outcome]) compared in code-point order, the order
+Python compares these tuples in; the first page starts at (since, ""), which every stored row is past.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from nextbest.contracts import Decision, DecisionRow, FeedbackOutcome, OutcomeRow
+
+from ._codec import Row, from_us, to_us
+
+__all__ = [
+    "FOREVER_US",
+    "decision_cursor",
+    "decision_row",
+    "doomed_deletes",
+    "outcome_cursor",
+    "outcome_row",
+    "until_us",
+]
+
+FOREVER_US = 2**62
+"""An upper time bound past any stored moment (and below 2**63, so a BIGINT holds it)."""
+
+
+def until_us(until: datetime | None) -> int:
+    return to_us(until) if until is not None else FOREVER_US
+
+
+def decision_cursor(since: datetime, after: DecisionRow | None) -> tuple[int, str]:
+    """(decided_at_us, decision_id) a page of decisions starts past."""
+    return (to_us(after.decided_at), after.decision_id) if after is not None else (to_us(since), "")
+
+
+def outcome_cursor(since: datetime, after: OutcomeRow | None) -> tuple[int, str, str]:
+    """(occurred_at_us, decision_id, outcome) a page of outcomes starts past."""
+    if after is None:
+        return (to_us(since), "", "")
+    return (to_us(after.occurred_at), after.decision_id, after.outcome.value)
+
+
+def decision_row(decision: Decision, subject_id: str, recorded_at_us: int) -> DecisionRow:
+    return DecisionRow.from_decision(decision, subject_id=subject_id, recorded_at=from_us(int(recorded_at_us)))
+
+
+def outcome_row(row: Row) -> OutcomeRow:
+    """An outcome from a row with decision_id, outcome, occurred_at_us and subject_id."""
+    return OutcomeRow(
+        decision_id=row["decision_id"],
+        subject_id=row["subject_id"],
+        outcome=FeedbackOutcome(row["outcome"]),
+        occurred_at=from_us(int(row["occurred_at_us"])),
+    )
+
+
+def doomed_deletes(before: str) -> tuple[str, str, str]:
+    """The SQL that prunes: feedback, contacts, then decisions of the doomed decisions, with `before` the
+    driver's placeholder for the cut-off (`:before`, `%(before)s`).
+
+    A decision is doomed when it was decided before the cut-off and its contact (if any) lies before it too;
+    the set is the same for all three statements, since only doomed decisions lose their contact.
+    """
+    doomed = (
+        f"SELECT decision_id FROM decisions d WHERE decided_at_us < {before} AND NOT EXISTS"
+        f" (SELECT 1 FROM contacts c WHERE c.decision_id = d.decision_id AND c.at_us >= {before})"
+    )
+    feedback, contacts, decisions = (
+        f"DELETE FROM {table} WHERE decision_id IN ({doomed})" for table in ("feedback", "contacts", "decisions")
+    )
+    return feedback, contacts, decisions
