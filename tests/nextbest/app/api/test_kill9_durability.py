@@ -11,29 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import psycopg
-import pytest
-from psycopg import sql
 
-from guardrails.ledger import Ledger, PostgresLedger, SqliteLedger
 from guardrails.ledger.log import iter_decisions, iter_outcomes
 from guardrails.policy import load_guardrail_policy
 from guardrails.policy_lint import GUARDRAILS_FILE
 from nextbest.settings import default_policy_dir
 
+if TYPE_CHECKING:
+    from tests.nextbest.app.conftest import LedgerEnv
+
 EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "cart_abandonment.json"
-POSTGRES_URL = os.environ.get("NEXTBEST_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CLIENTS = 8
 SUBJECTS = 6  # fewer subjects than requests, so caps and cooldowns bite while the server dies
 KILL_AFTER = 40  # acknowledged decisions before the kill
@@ -104,24 +99,6 @@ def _wait_for(what: str, ready: Any) -> None:
         time.sleep(POLL_S)  # polling for a state, bounded
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = {"NEXTBEST_DATA_DIR": str(tmp_path / "data"), "NEXTBEST_DATABASE_URL": ""}
-    if request.param == "sqlite":
-        yield env
-        return
-    schema = f"test_kill9_{uuid.uuid4().hex[:12]}"
-    yield env | {"NEXTBEST_DATABASE_URL": POSTGRES_URL, "NEXTBEST_DATABASE_SCHEMA": schema}
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-
-
-async def _open(env: dict[str, str]) -> Ledger:
-    if env["NEXTBEST_DATABASE_URL"]:
-        return await PostgresLedger.open(POSTGRES_URL, schema=env["NEXTBEST_DATABASE_SCHEMA"])
-    return SqliteLedger(Path(env["NEXTBEST_DATA_DIR"]) / "ledger.sqlite3")
-
-
 @dataclass(frozen=True)
 class Stored:
     decisions: dict[str, str]  # event_id → decision_id
@@ -129,9 +106,9 @@ class Stored:
     contacts: dict[str, int]  # subject → contacts that count
 
 
-async def _stored(env: dict[str, str]) -> Stored:
+async def _stored(configured: LedgerEnv) -> Stored:
     """What the ledger holds, read with a connection of its own (WAL readers and PostgreSQL both allow it)."""
-    ledger = await _open(env)
+    ledger = await configured.open()
     since = datetime.now(UTC) - timedelta(days=1)
     try:
         decisions: dict[str, str] = {}
@@ -168,14 +145,14 @@ def _run_until_killed(serve: Any, env: dict[str, str]) -> Load:
     return load
 
 
-def test_kill_9_loses_nothing_acknowledged_and_counts_nothing_twice(serve: Any, backend_env: dict[str, str]) -> None:
-    load = _run_until_killed(serve, backend_env)
+def test_kill_9_loses_nothing_acknowledged_and_counts_nothing_twice(serve: Any, ledger_env: LedgerEnv) -> None:
+    load = _run_until_killed(serve, ledger_env.env)
     assert len(load.decided) >= KILL_AFTER
     unanswered = set(load.bodies) - set(load.decided)
     assert unanswered, "the kill must catch requests in flight"
 
-    with serve(backend_env) as (base, _), httpx.Client(base_url=base, timeout=WAIT_S) as client:
-        before = asyncio.run(_stored(backend_env))
+    with serve(ledger_env.env) as (base, _), httpx.Client(base_url=base, timeout=WAIT_S) as client:
+        before = asyncio.run(_stored(ledger_env))
         for event_id, decision in load.decided.items():
             assert before.decisions.get(event_id) == decision["decision_id"], f"acknowledged {event_id} was lost"
             stored = client.get(f"/v1/decisions/{decision['decision_id']}")
@@ -186,14 +163,14 @@ def test_kill_9_loses_nothing_acknowledged_and_counts_nothing_twice(serve: Any, 
             assert (again["decision_id"], again["replayed"]) == (decision["decision_id"], True)
         for report in load.feedback:
             assert client.post("/v1/feedback", json=report).json()["duplicate"] is True
-        after_replays = asyncio.run(_stored(backend_env))
+        after_replays = asyncio.run(_stored(ledger_env))
         assert after_replays == before, "a replay was stored or counted again"
         # a client retries what got no answer: each lands once, whether the kill kept it or not
         for event_id in sorted(unanswered):
             retried = client.post("/v1/decide", json=load.bodies[event_id])
             assert retried.status_code == 200, retried.text
             assert retried.json()["replayed"] is (event_id in before.decisions)
-        final = asyncio.run(_stored(backend_env))
+        final = asyncio.run(_stored(ledger_env))
 
     assert set(final.decisions) == set(load.bodies)
     pressure = load_guardrail_policy(default_policy_dir() / GUARDRAILS_FILE).caps.contact_pressure

@@ -4,47 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
 import pyarrow.parquet as pq
 import pytest
-from psycopg import sql
 from typer.testing import CliRunner
 
-from guardrails.ledger import Ledger, PostgresLedger, SqliteLedger
 from guardrails.ledger.log import PAGE_SIZE
 from nextbest.app.cli import app
 from nextbest.app.cli._log_files import DECISION_SCHEMA, OUTCOME_SCHEMA
 from nextbest.clock import FixedClock
 from nextbest.contracts import ActionKind, Channel, DecidedBy, Decision, FeedbackOutcome, GuardrailVerdict, OfferPick
 
-POSTGRES_URL = os.environ.get("NEXTBEST_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+if TYPE_CHECKING:
+    from tests.nextbest.app.conftest import LedgerEnv
+
 START = datetime(2027, 3, 9, 22, 15, 0, 5, tzinfo=UTC)
 COUNT = PAGE_SIZE + 7  # more than one page, so the export pages through the ledger
 runner = CliRunner()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = {"NEXTBEST_DATA_DIR": str(tmp_path / "data"), "NEXTBEST_REDIS_URL": "", "NEXTBEST_DATABASE_URL": ""}
-    if request.param == "sqlite":
-        yield env
-        return
-    schema = f"test_export_{uuid.uuid4().hex[:12]}"
-    yield env | {"NEXTBEST_DATABASE_URL": POSTGRES_URL, "NEXTBEST_DATABASE_SCHEMA": schema}
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-
-
-async def _open(env: dict[str, str], clock: FixedClock) -> Ledger:
-    if env["NEXTBEST_DATABASE_URL"]:
-        return await PostgresLedger.open(POSTGRES_URL, schema=env["NEXTBEST_DATABASE_SCHEMA"], clock=clock)
-    return SqliteLedger(Path(env["NEXTBEST_DATA_DIR"]) / "ledger.sqlite3", clock=clock)
 
 
 def _decision(n: int, at: datetime) -> Decision:
@@ -64,9 +43,9 @@ def _decision(n: int, at: datetime) -> Decision:
     )
 
 
-async def _fill(env: dict[str, str]) -> None:
+async def _fill(configured: LedgerEnv) -> None:
     clock = FixedClock(START)
-    ledger = await _open(env, clock)
+    ledger = await configured.open(clock)
     try:
         for n in range(COUNT):
             at = START + timedelta(seconds=n // 2)  # pairs share a timestamp
@@ -87,13 +66,12 @@ def _export(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, *args: str) ->
 
 
 def test_export_parquet_has_the_schema_and_every_row(
-    backend_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ledger_env: LedgerEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    Path(backend_env["NEXTBEST_DATA_DIR"]).mkdir()
-    asyncio.run(_fill(backend_env))
+    asyncio.run(_fill(ledger_env))
     out = tmp_path / "decisions.parquet"
     since = (START + timedelta(seconds=100)).isoformat()
-    said = _export(backend_env, monkeypatch, "decisions", "--since", since, "--format", "parquet", "--out", str(out))
+    said = _export(ledger_env.env, monkeypatch, "decisions", "--since", since, "--format", "parquet", "--out", str(out))
     table = pq.read_table(out)
     assert table.schema.equals(DECISION_SCHEMA)
     expected = [f"xp{n:05d}" for n in range(200, COUNT)]
@@ -107,7 +85,7 @@ def test_export_parquet_has_the_schema_and_every_row(
 
     outcomes = tmp_path / "outcomes.parquet"
     _export(
-        backend_env,
+        ledger_env.env,
         monkeypatch,
         "outcomes",
         "--since",
@@ -126,15 +104,14 @@ def test_export_parquet_has_the_schema_and_every_row(
 
 
 def test_export_jsonl_rows_match_the_parquet_ones(
-    backend_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ledger_env: LedgerEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    Path(backend_env["NEXTBEST_DATA_DIR"]).mkdir()
-    asyncio.run(_fill(backend_env))
+    asyncio.run(_fill(ledger_env))
     since, until = START.isoformat(), (START + timedelta(seconds=3)).isoformat()
     jsonl, parquet = tmp_path / "d.jsonl", tmp_path / "d.parquet"
-    _export(backend_env, monkeypatch, "decisions", "--since", since, "--until", until, "--out", str(jsonl))
+    _export(ledger_env.env, monkeypatch, "decisions", "--since", since, "--until", until, "--out", str(jsonl))
     _export(
-        backend_env,
+        ledger_env.env,
         monkeypatch,
         "decisions",
         "--since",
