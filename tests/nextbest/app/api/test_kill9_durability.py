@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 
 from guardrails.ledger.log import iter_decisions, iter_outcomes
 from guardrails.policy import load_guardrail_policy
@@ -148,6 +149,8 @@ def _run_until_killed(serve: Any, env: dict[str, str]) -> Load:
     return load
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)  # two server start-ups and the load between them, on a loaded machine
 def test_kill_9_loses_nothing_acknowledged_and_counts_nothing_twice(serve: Any, ledger_env: LedgerEnv) -> None:
     load = _run_until_killed(serve, ledger_env.env)
     assert len(load.decided) >= KILL_AFTER
