@@ -30,6 +30,7 @@ from ._decision import (
 from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
 from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
 from ._proposal import ActionProposal, ModelChoice, ProposedProduct
+from ._reports import Interval, LiftReport, OpeEstimate, OpeReport, PlaybookLift, RatioCheck
 from ._request import (
     CartItem,
     Consent,
@@ -86,7 +87,9 @@ __all__ = [
     "GuardrailStage",
     "GuardrailVerdict",
     "Identifier",
+    "Interval",
     "KnownEventType",
+    "LiftReport",
     "LinkKind",
     "MessageCopy",
     "ModelCall",
@@ -97,10 +100,13 @@ __all__ = [
     "OfferEligibility",
     "OfferPick",
     "OfferSource",
+    "OpeEstimate",
+    "OpeReport",
     "OpenContract",
     "Order",
     "OrderLine",
     "OutcomeRow",
+    "PlaybookLift",
     "Product",
     "ProductCandidate",
     "ProductLink",
@@ -108,6 +114,7 @@ __all__ = [
     "Profile",
     "ProposedProduct",
     "Purchase",
+    "RatioCheck",
     "RecentEvent",
     "RedemptionChannel",
     "StockLevel",
