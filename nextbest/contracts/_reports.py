@@ -29,13 +29,18 @@ class RatioCheck(Contract):
 
 
 class PlaybookLift(Contract):
-    """Treatment against holdout for one playbook; rates and revenue are per decided customer."""
+    """Treatment against holdout for one playbook; rates and revenue are per decided customer.
+
+    Rates carry Wilson intervals; the absolute lift a Newcombe interval, the relative lift (treatment rate /
+    holdout rate - 1) a log relative-risk interval, revenue a Welch interval. None where a group is empty
+    or no outcome carried a value.
+    """
 
     playbook: str
     treatment_customers: NonNegativeInt
     holdout_customers: NonNegativeInt
-    treatment_rate: float | None
-    holdout_rate: float | None
+    treatment_rate: Interval | None
+    holdout_rate: Interval | None
     treatment_revenue: float | None
     holdout_revenue: float | None
     absolute_lift: Interval | None

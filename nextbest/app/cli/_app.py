@@ -157,10 +157,12 @@ def _register_sub_apps() -> None:
     from ._eval import eval_app
     from ._export import register as register_log_commands
     from ._policy import policy_app
+    from ._report import report_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(eval_app, name="eval")
     app.add_typer(bench_app, name="bench")
+    app.add_typer(report_app, name="report")
     register_log_commands(app)
     app.command()(consume)
 
