@@ -28,6 +28,7 @@ from ._decision import (
     ProductPick,
 )
 from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
+from ._learning import ArmDraw, ArmKind
 from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
 from ._proposal import ActionProposal, ModelChoice, ProposedProduct
 from ._reports import Interval, LiftReport, OpeEstimate, OpeReport, PlaybookLift, RatioCheck
@@ -66,6 +67,8 @@ __all__ = [
     "OUTBOUND_CHANNELS",
     "ActionKind",
     "ActionProposal",
+    "ArmDraw",
+    "ArmKind",
     "Availability",
     "CandidateSet",
     "CartItem",

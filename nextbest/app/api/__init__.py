@@ -153,7 +153,7 @@ def _routes(app: FastAPI) -> None:
         responses={404: {}, 503: {}},
     )
     async def feedback(body: FeedbackRequest, runtime: RuntimeDep) -> FeedbackResponse:
-        return await runtime.ledger.record_feedback(body.decision_id, body.outcome, body.occurred_at)
+        return await runtime.decider.feedback(body.decision_id, body.outcome, body.occurred_at)
 
     @app.get("/v1/policies", dependencies=[Authorized], tags=["policies"])
     async def policies(runtime: RuntimeDep) -> dict[str, Any]:
