@@ -20,9 +20,14 @@ POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 Opener = Callable[[], Awaitable[ArmStore]]
 
 
-@pytest.fixture(
-    params=["sqlite", pytest.param("redis", marks=pytest.mark.redis), pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+BACKENDS = [
+    "sqlite",
+    pytest.param("redis", marks=pytest.mark.redis),
+    pytest.param("postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=BACKENDS)
 async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
     tag = uuid.uuid4().hex[:12]
     opened: list[ArmStore] = []
