@@ -24,7 +24,15 @@ from nextbest.policy import Learning, Playbook, Reward
 
 from . import BanditLog, evaluate
 
-__all__ = ["Posteriors", "credit_rewards", "evaluate_playbooks", "read_decisions", "read_outcomes", "target_for"]
+__all__ = [
+    "Posteriors",
+    "credit_rewards",
+    "evaluate_folder",
+    "evaluate_playbooks",
+    "read_decisions",
+    "read_outcomes",
+    "target_for",
+]
 
 Posteriors = Mapping[tuple[str, str], ArmStats]
 """(segment, arm) → the arm's statistics, for one playbook."""
@@ -116,3 +124,13 @@ def evaluate_playbooks(
         target = target_for(log, playbook, kind, None if rules else posteriors.get(name))
         reports[name] = evaluate(log, target, rounds=rounds)
     return reports
+
+
+def evaluate_folder(
+    folder: Path, rows: Sequence[DecisionRow], posteriors: Mapping[str, Posteriors], *, rules: bool = False
+) -> dict[str, OpeReport]:
+    """`evaluate_playbooks` of the playbooks in a prompts/ folder."""
+    from agent.policies import load_policy_set
+
+    playbooks = {playbook.id: playbook for playbook in load_policy_set(folder).playbooks}
+    return evaluate_playbooks(rows, playbooks, posteriors, rules=rules)

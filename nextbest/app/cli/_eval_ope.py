@@ -19,12 +19,12 @@ from ._output import fail, shown_path, warn
 if TYPE_CHECKING:
     from nextbest.learning import ArmStats
 
-__all__ = ["eval_learning", "eval_ope", "ope_lines"]
+__all__ = ["eval_learning", "eval_ope", "logged_rows", "ope_lines", "posteriors_for"]
 
 console = Console()
 
 
-async def _posteriors(rows: list[DecisionRow]) -> dict[str, dict[tuple[str, str], ArmStats]]:
+async def posteriors_for(rows: list[DecisionRow]) -> dict[str, dict[tuple[str, str], ArmStats]]:
     """The configured arm store's statistics for every (playbook, segment, arm) the log mentions."""
     from nextbest.learning import open_arm_store
 
@@ -41,6 +41,16 @@ async def _posteriors(rows: list[DecisionRow]) -> dict[str, dict[tuple[str, str]
     finally:
         await store.close()
     return found
+
+
+def logged_rows(log: Path, outcomes: Path, reward: Reward) -> list[DecisionRow]:
+    """The decisions of an export, with rewards credited from the outcomes export; missing files end the command."""
+    from evals.ope.replay import credit_rewards, read_decisions, read_outcomes
+
+    for path in (log, outcomes):
+        if not path.is_file():
+            fail(f"no file {shown_path(path)}")
+    return credit_rewards(read_decisions(log), read_outcomes(outcomes), reward)
 
 
 def ope_lines(reports: dict[str, OpeReport]) -> list[str]:
@@ -64,18 +74,12 @@ def eval_ope(
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON")] = False,
 ) -> None:
     """Estimate the value another policy would have had on logged decisions, with 95% intervals."""
-    from agent.policies import load_policy_set
-    from evals.ope.replay import credit_rewards, evaluate_playbooks, read_decisions, read_outcomes
+    from evals.ope.replay import evaluate_folder
 
-    for path in (log, outcomes):
-        if not path.is_file():
-            fail(f"no file {shown_path(path)}")
     try:
+        rows = logged_rows(log, outcomes, reward)
         folder = Settings().policy_dir if policy in ("rules", "current") else Path(policy)
-        playbooks = {p.id: p for p in load_policy_set(folder).playbooks}
-        rows = credit_rewards(read_decisions(log), read_outcomes(outcomes), reward)
-        posteriors = asyncio.run(_posteriors(rows))
-        reports = evaluate_playbooks(rows, playbooks, posteriors, rules=policy == "rules")
+        reports = evaluate_folder(folder, rows, asyncio.run(posteriors_for(rows)), rules=policy == "rules")
     except (NextbestError, OSError, ValueError) as exc:
         fail(str(exc))
     if not reports:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,10 +13,12 @@ from typer.testing import CliRunner
 
 from nextbest.app.cli import app
 from nextbest.contracts import ActionKind, DecidedBy, DecisionRow, FeedbackOutcome, OutcomeRow
+from nextbest.settings import default_policy_dir
 
 runner = CliRunner()
 AT = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)
 RATES = {"email": 0.05, "push": 0.15}
+SCENARIOS = Path(__file__).resolve().parents[4] / "evals/scenarios/restraint.jsonl"
 
 
 def _files(tmp_path: Path, rows: int) -> tuple[Path, Path]:
@@ -64,3 +67,27 @@ def test_missing_files_and_unknown_playbooks_fail_clearly(tmp_path: Path, monkey
     log.write_text(log.read_text().replace("cart_abandonment", "mystery_playbook"))
     unknown = runner.invoke(app, ["eval", "ope", "--log", str(log), "--outcomes", str(results)])
     assert unknown.exit_code == 2 and "mystery_playbook" in unknown.output
+
+
+def test_policy_preview_puts_the_estimate_beside_the_diff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The edited folder learns (epsilon-greedy on a cold start: uniform); the old one is the rules."""
+    monkeypatch.setenv("NEXTBEST_DATA_DIR", str(tmp_path / "data"))
+    edited = tmp_path / "prompts"
+    shutil.copytree(default_policy_dir(), edited)
+    playbook = edited / "playbooks" / "cart_abandonment.md"
+    text = playbook.read_text()
+    end = text.index("\n---\n", 4)
+    block = "learning:\n  policy: epsilon_greedy\n  explore_share: 1.0\n  arms: {kind: channel, ids: [email, push]}\n"
+    playbook.write_text(text[: end + 1] + block + text[end + 1 :])
+    log, results = _files(tmp_path, 3_000)
+    args = ["policy", "preview", "--against", str(default_policy_dir()), "--policy-dir", str(edited)]
+    args += ["--scenarios", str(SCENARIOS), "--log", str(log), "--outcomes", str(results), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    estimates = json.loads(result.output)["value_estimates"]
+    before = {e["estimator"]: e for e in estimates["before"]["cart_abandonment"]["estimates"]}
+    after = {e["estimator"]: e for e in estimates["after"]["cart_abandonment"]["estimates"]}
+    assert before["ips"]["low"] <= RATES["email"] <= before["ips"]["high"]
+    assert after["ips"]["low"] <= sum(RATES.values()) / 2 <= after["ips"]["high"]
+    alone = runner.invoke(app, ["policy", "preview", "--against", "HEAD", "--log", str(log)])
+    assert alone.exit_code == 2 and "go together" in alone.output
