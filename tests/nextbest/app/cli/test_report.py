@@ -77,3 +77,21 @@ def test_a_window_after_the_log_is_empty_and_bad_input_fails_clearly(data_dir: P
     assert "--since 'soon'" in bad.output
     folder = runner.invoke(app, ["report", "lift", "--html", str(data_dir)])
     assert folder.exit_code == 2
+
+
+def test_learning_reset_forgets_one_arm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nextbest.learning import ARMS_FILE, SqliteArmStore
+
+    monkeypatch.setenv("NEXTBEST_DATA_DIR", str(tmp_path))
+
+    async def seed() -> None:
+        store = SqliteArmStore(tmp_path / ARMS_FILE)
+        for segment in ("tier=gold", "tier=basic"):
+            await store.serve("price_drop", segment, "push")
+            await store.serve("price_drop", segment, "email")
+        await store.close()
+
+    asyncio.run(seed())
+    result = runner.invoke(app, ["learning", "reset", "price_drop", "--arm", "push"])
+    assert result.exit_code == 0, result.output
+    assert "forgot arm push (2 arm-segment statistics)" in result.output
