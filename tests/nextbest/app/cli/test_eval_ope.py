@@ -91,3 +91,13 @@ def test_policy_preview_puts_the_estimate_beside_the_diff(tmp_path: Path, monkey
     assert after["ips"]["low"] <= sum(RATES.values()) / 2 <= after["ips"]["high"]
     alone = runner.invoke(app, ["policy", "preview", "--against", "HEAD", "--log", str(log)])
     assert alone.exit_code == 2 and "go together" in alone.output
+
+
+def test_eval_learning_prints_the_figures_and_draws_the_regret(tmp_path: Path) -> None:
+    page = tmp_path / "learning.html"
+    result = runner.invoke(app, ["eval", "learning", "--decisions", "150", "--json", "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.splitlines()[0])
+    assert set(figures["reward"]) == {"learned", "uniform", "rules"}
+    assert set(figures["rules_ope"]) == {"ips", "snips", "dr"}
+    assert page.read_text().count("<polyline") == 3
