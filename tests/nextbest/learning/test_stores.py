@@ -88,3 +88,29 @@ async def test_reset_forgets_one_arm_or_the_playbook(opener: Opener) -> None:
     assert set(await store.stats("hero", "surface=web", ["slot_a", "slot_b"])) == {"slot_b"}
     assert await store.reset("hero") == 2
     assert await store.stats("hero", "surface=app", ["slot_a", "slot_b"]) == {}
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+async def test_the_store_follows_the_configured_ledger(tmp_path: Path) -> None:
+    from nextbest.learning import ARMS_FILE, open_arm_store
+    from nextbest.settings import Settings
+
+    tag = uuid.uuid4().hex[:12]
+    sqlite = await open_arm_store(Settings(data_dir=tmp_path, redis_url=None, database_url=None))
+    assert isinstance(sqlite, SqliteArmStore) and (tmp_path / ARMS_FILE).is_file()
+    await sqlite.close()
+    redis_store = await open_arm_store(Settings(data_dir=tmp_path, redis_url=REDIS_URL, database_url=None))
+    assert isinstance(redis_store, RedisArmStore)
+    await redis_store.close()
+    schema = f"test_arms_{tag}"
+    settings = Settings(data_dir=tmp_path, database_url=POSTGRES_URL, database_schema=schema, redis_url=REDIS_URL)
+    postgres = await open_arm_store(settings)
+    try:
+        assert isinstance(postgres, PostgresArmStore)
+        await postgres.serve("p", "all", "a")
+        assert await postgres.stats("p", "all", ["a"]) == {"a": ArmStats(1, 0.0, 0.0)}
+    finally:
+        await postgres.close()
+        async with await psycopg.AsyncConnection.connect(POSTGRES_URL, autocommit=True) as conn:
+            await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
