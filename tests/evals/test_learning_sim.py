@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from evals.learning_html import render_learning_html
 from evals.learning_sim import SimPlan, run_simulation
 
 
+@pytest.mark.slow
 async def test_learning_beats_uniform_and_rules_and_the_estimates_hold(world: Any) -> None:
     plan = SimPlan(decisions=1_200, rates={"email": 0.03, "push": 0.06, "sms": 0.14}, base_rate=0.01, seed=41)
     result = await run_simulation(plan, world)

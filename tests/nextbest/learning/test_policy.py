@@ -70,6 +70,7 @@ def test_segments_name_the_declared_keys() -> None:
     assert segment_key(_playbook("thompson").learning, tier="gold", surface="web") == "all"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", ["thompson", "epsilon_greedy"])
 async def test_propensities_are_calibrated_over_20000_decisions(policy: str, tmp_path: Path) -> None:
     """Masks vary per decision; the served arm is always open; each arm's served share matches the mean
