@@ -10,6 +10,7 @@ from opentelemetry.trace import Tracer
 from guardrails.ledger import Ledger
 from nextbest.clock import Clock
 from nextbest.contracts import CandidateSet
+from nextbest.learning import Learner
 from nextbest.settings import Settings
 
 from .candidates import CandidateTools
@@ -54,3 +55,4 @@ class DecisionContext:
     model: ChatModel | None = None
     toolbox: ToolBox | None = None
     tracer: Tracer | None = None  # OpenTelemetry; None (the default) costs one check per step
+    learner: Learner | None = None  # draws the arm of learning playbooks; None: learning is off everywhere

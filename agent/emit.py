@@ -118,6 +118,7 @@ def assemble_decision(
         fallback_reason=reason if decided_by is DecidedBy.RULES else None,
         policy_version=moment.policies.version,
         holdout=moment.guard.holdout,
+        exploration=moment.draw,
         dry_run=request.dry_run,
         decided_at=moment.now,
         latency_ms=moment.deadline.elapsed_ms(),
@@ -173,6 +174,8 @@ async def commit_decision(
         raise StoreError(f"the ledger stored nothing for event {decision.event_id}")
     if result.status is CommitStatus.DUPLICATE:  # a concurrent retry of this event was stored first
         return result.decision.model_copy(update={"replayed": True})
+    if ctx.learner is not None and result.decision.exploration is not None:
+        await ctx.learner.served(result.decision)
     return result.decision
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from guardrails import GuardrailInput, PreCheck, check_before
 from guardrails.holdout import in_holdout
-from nextbest.contracts import ActionKind, CandidateSet, DecideRequest, DecisionTrace
+from nextbest.contracts import ActionKind, ArmDraw, CandidateSet, DecideRequest, DecisionTrace
 from nextbest.policy import Playbook
 
 from . import rules
@@ -88,6 +88,7 @@ class Moment:
     pre: PreCheck
     playbook: Playbook | None
     trace: DecisionTrace = field(default_factory=DecisionTrace)
+    draw: ArmDraw | None = None  # the arm a learning playbook drew before anyone decided
 
     def lap(self, step: str, since: float) -> None:
         self.trace.steps_ms[step] = round((time.monotonic() - since) * 1000, 3)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
-from nextbest.contracts import DecidedBy, DecideRequest, Decision, FallbackReason
+from nextbest.contracts import DecidedBy, DecideRequest, Decision, FallbackReason, FeedbackOutcome, FeedbackResponse
 from nextbest.settings import ServiceMode
 
 from .context import DecisionContext
@@ -108,6 +109,17 @@ class Decider:
         task = asyncio.create_task(run())
         self._shadow_tasks.add(task)
         task.add_done_callback(self._shadow_tasks.discard)
+
+    async def feedback(
+        self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime, *, value: float | None = None
+    ) -> FeedbackResponse:
+        """Record an outcome; a first one also credits the arm a learning playbook served (its reward)."""
+        answer = await self.ctx.ledger.record_feedback(decision_id, outcome, occurred_at)
+        if self.ctx.learner is not None and answer.recorded and not answer.duplicate:
+            decision = await self.ctx.ledger.get_decision(decision_id)
+            if decision is not None and decision.exploration is not None:
+                await self.ctx.learner.credit(decision, outcome, value)
+        return answer
 
     async def drain(self) -> None:
         """Wait for background shadow decisions, e.g. before shutdown or in tests."""

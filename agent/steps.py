@@ -29,6 +29,8 @@ from nextbest.contracts import (
     FallbackReason,
     GuardrailVerdict,
 )
+from nextbest.learning import segment_key
+from nextbest.policy import Fact
 
 from . import llm, rules
 from .candidates import ChannelPermissions, gather_candidates
@@ -126,9 +128,21 @@ async def load_context(state: DecisionState, ctx: DecisionContext) -> Update:
     return {"moment": moment}
 
 
+async def explore(moment: Moment, candidates: CandidateSet, ctx: DecisionContext) -> CandidateSet:
+    """A learning playbook's arm, drawn among the open ones before anyone decides; the candidates narrowed to it
+    (holdout too: its decision logs the arm it would have served)."""
+    playbook = moment.playbook
+    if ctx.learner is None or playbook is None or not playbook.learning.on or blocked_reason(moment) is not None:
+        return candidates
+    facts = moment.facts
+    segment = segment_key(playbook.learning, tier=facts.get(Fact.LOYALTY_TIER), surface=facts.get(Fact.SURFACE))
+    narrowed, moment.draw = await ctx.learner.draw(playbook, candidates, segment)
+    return narrowed
+
+
 async def gather_candidates_node(state: DecisionState, ctx: DecisionContext) -> Update:
     moment = state["moment"]
-    candidates = gather(moment, ctx)
+    candidates = await explore(moment, gather(moment, ctx), ctx)
     ready = state["ready"]
     ready.candidates, ready.proposal = candidates, rules_proposal(moment, candidates)
     return {"candidates": candidates}

@@ -15,6 +15,7 @@ from .catalog import CatalogPlan, run_catalog
 from .http import HttpPlan, run_http
 from .inprocess import InProcessPlan, run_inprocess
 from .llm import LlmPlan, run_concurrency, run_deadline, run_llm_overhead
+from .ope import OpePlan, run_ope
 from .results import Result
 
 __all__ = ["BENCH", "FIGURES", "SEMANTIC", "Extra", "Figure", "Plans", "missing_extras", "plans", "run_figures"]
@@ -26,17 +27,19 @@ class Plans:
     inprocess: InProcessPlan
     llm: LlmPlan
     catalog: CatalogPlan
+    ope: OpePlan
 
 
 def plans(*, quick: bool) -> Plans:
     """Full size, or small enough that `bench all --quick` ends in a few minutes on 2 cores."""
     if not quick:
-        return Plans(HttpPlan(), InProcessPlan(), LlmPlan(), CatalogPlan())
+        return Plans(HttpPlan(), InProcessPlan(), LlmPlan(), CatalogPlan(), OpePlan())
     return Plans(
         HttpPlan(seconds=2.0, runs=1),
         InProcessPlan(decisions=300, runs=2, engine_repeats=50),
         LlmPlan(decisions=30, hangs=20, in_flight=1000, runs=1),
         CatalogPlan(sizes=(("lexical", 2000), ("minilm", 200)), queries=50),
+        OpePlan(rows=100_000, rounds=200),
     )
 
 
@@ -59,6 +62,7 @@ FIGURES: dict[str, Figure] = {
     ),
     # MiniLM inside is skipped by run_catalog itself when the semantic extra is missing
     "catalog": Figure(lambda p: run_catalog(p.catalog)),
+    "ope": Figure(lambda p: run_ope(p.ope)),
 }
 """Figure name → how to run it; names are the `nextbest bench` subcommands."""
 

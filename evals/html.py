@@ -10,7 +10,7 @@ from .gates import GateResult
 from .runner import Report
 from .scorers.metrics import JUDGE, ScenarioResult, percentile
 
-__all__ = ["BAR_COLOURS", "LEGEND", "bar_chart", "render_html"]
+__all__ = ["BAR_COLOURS", "LEGEND", "PAGE_CSS", "bar_chart", "render_html"]
 
 _BAR_H = 18
 _LABEL_W = 220
@@ -39,6 +39,8 @@ _CSS = (
     "ul.legend span{display:inline-block;width:1.6em;height:.9em;margin-right:.4em;vertical-align:middle}"
     "td.description{color:#333;max-width:40em}"
 )
+PAGE_CSS = _CSS
+"""The page style every report shares (the eval report, the lift report)."""
 
 
 def _neutral(label: str, value: float) -> str:

@@ -6,10 +6,10 @@ import glob
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, JsonValue, ValidationError
+from pydantic import BaseModel, Field, JsonValue, ValidationError
 
 from agent.policies import PolicySet, load_policy_set
-from nextbest.contracts import DecideRequest, Decision, VerdictOutcome
+from nextbest.contracts import DecideRequest, Decision, OpeReport, VerdictOutcome
 from nextbest.world import World, load_world
 
 from ._revision import PolicyFolder, policy_folder_at
@@ -81,6 +81,10 @@ class PolicyPreview(BaseModel):
     files_changed: list[str]
     decisions: int
     changed: list[DecisionChange]
+    value_estimates: dict[str, dict[str, OpeReport]] = Field(
+        default_factory=dict,
+        description="With a decision log: side (before, after) → playbook → its off-policy estimate on that log",
+    )
 
 
 def decision_fields(decision: Decision | None, failing: list[str] | None = None) -> dict[str, JsonValue]:

@@ -89,7 +89,7 @@ class _InProcess:
                 history[step.request.event.event_id] = PriorContact(await runtime.decider.decide(step.request))
             else:
                 prior = history[step.event_id]
-                await runtime.ledger.record_feedback(prior.decision.decision_id, step.outcome, step.occurred_at)
+                await runtime.decider.feedback(prior.decision.decision_id, step.outcome, step.occurred_at)
                 prior.record(step.outcome)
         return list(history.values())
 

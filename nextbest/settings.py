@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     )
     holdout_percent: Annotated[float, Field(ge=0, le=100)] = 5.0
     holdout_salt: str = "nextbest-holdout-v1"
+    learning_seed: int | None = Field(
+        default=None, description="Seed of the arm draws of learning playbooks (tests, simulations); unset: random"
+    )
 
     chroma_url: str | None = Field(default=None, description="Chroma server URL; unset means embedded")
     embedding: EmbeddingKind = EmbeddingKind.LEXICAL

@@ -17,6 +17,7 @@ from agent.toolbox import DecisionToolBox
 from guardrails.ledger import Ledger, open_ledger
 from nextbest.clock import Clock, SystemClock
 from nextbest.errors import NextbestError
+from nextbest.learning import Learner, open_arm_store
 from nextbest.settings import Settings
 from nextbest.world import World, load_world
 from tools.candidates import CatalogView
@@ -114,6 +115,8 @@ async def open_runtime(
     reloading = ReloadingPolicies(settings.policy_dir, clock=clock)
     ledger = await open_ledger(settings, clock=clock)
     stack.push_async_callback(ledger.close)
+    learner = Learner(await open_arm_store(settings), seed=settings.learning_seed)
+    stack.push_async_callback(learner.close)
     if model is None and settings.model:
         client = http_client or model_http_client(
             max_connections=settings.model_max_connections, timeout_s=settings.default_deadline_ms / 1000
@@ -138,6 +141,7 @@ async def open_runtime(
         ledger=ledger,
         model=model,
         toolbox=DecisionToolBox.from_registry(ToolDeps(tools.catalog, tools.inventory, search=index)),
+        learner=learner,
     )
     return Runtime(
         settings=settings, world=world, decider=Decider(ctx), ledger=ledger, policies=reloading, exit_stack=stack

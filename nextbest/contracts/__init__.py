@@ -28,8 +28,10 @@ from ._decision import (
     ProductPick,
 )
 from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
+from ._learning import ArmDraw, ArmKind
 from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
 from ._proposal import ActionProposal, ModelChoice, ProposedProduct
+from ._reports import Interval, LiftReport, OpeEstimate, OpeReport, PlaybookLift, RatioCheck
 from ._request import (
     CartItem,
     Consent,
@@ -65,6 +67,8 @@ __all__ = [
     "OUTBOUND_CHANNELS",
     "ActionKind",
     "ActionProposal",
+    "ArmDraw",
+    "ArmKind",
     "Availability",
     "CandidateSet",
     "CartItem",
@@ -86,7 +90,9 @@ __all__ = [
     "GuardrailStage",
     "GuardrailVerdict",
     "Identifier",
+    "Interval",
     "KnownEventType",
+    "LiftReport",
     "LinkKind",
     "MessageCopy",
     "ModelCall",
@@ -97,10 +103,13 @@ __all__ = [
     "OfferEligibility",
     "OfferPick",
     "OfferSource",
+    "OpeEstimate",
+    "OpeReport",
     "OpenContract",
     "Order",
     "OrderLine",
     "OutcomeRow",
+    "PlaybookLift",
     "Product",
     "ProductCandidate",
     "ProductLink",
@@ -108,6 +117,7 @@ __all__ = [
     "Profile",
     "ProposedProduct",
     "Purchase",
+    "RatioCheck",
     "RecentEvent",
     "RedemptionChannel",
     "StockLevel",

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, NonNegativeFloat, NonNegativeInt
 
 from ._common import ActionKind, Channel, Contract, DecidedBy, FallbackReason, Identifier, VerdictOutcome
+from ._learning import ArmDraw
 
 
 class GuardrailStage(StrEnum):
@@ -99,6 +100,9 @@ class Decision(Contract):
     fallback_reason: FallbackReason | None = None
     policy_version: str
     holdout: bool = False
+    exploration: ArmDraw | None = Field(
+        default=None, description="The arm a learning playbook drew, with its probability (null when learning is off)"
+    )
     dry_run: bool = False
     replayed: bool = Field(
         default=False, description="True when the event_id was seen before: this is the stored decision, unchanged"

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, Field, NonNegativeFloat
 from ._common import ActionKind, Channel, Contract, DecidedBy, FallbackReason, VerdictOutcome
 from ._decision import Decision
 from ._feedback import FeedbackOutcome
+from ._learning import ArmDraw, ArmKind
 
 __all__ = ["LOG_SCHEMA_VERSION", "DecisionRow", "OutcomeRow"]
 
@@ -37,8 +38,8 @@ class DecisionRow(Contract):
     | placement | string? | on-site placement, when any |
     | offer_id | string? | the offer served |
     | product_ids | list[string] | products served, in order |
-    | arm | string? | what was served: `channel` or `channel/offer_id`; null when nothing was |
-    | propensity | float? | probability the policy picked this arm: 1.0 for rules, null for the model |
+    | arm | string? | what was served: `channel`, `channel/offer_id`, or a learning playbook's drawn arm (1) |
+    | propensity | float? | probability the policy picked this arm: 1.0 for rules, null for the model (2) |
     | decided_by | string | rules or llm |
     | fallback_reason | string? | why the rules decided instead of the model |
     | policy_version | string | version of the prompts/ policy that decided |
@@ -49,9 +50,12 @@ class DecisionRow(Contract):
     | transactional | bool | a transactional message (never capped) |
     | decided_at | timestamp (UTC) | when the decision was made |
     | recorded_at | timestamp (UTC) | when the ledger stored it |
-    | segment | string? | off-policy evaluation: the segment the policy saw (null until segments land) |
-    | masked_arms | list[string]? | off-policy evaluation: arms the guardrails allowed (null until learning lands) |
+    | segment | string? | off-policy evaluation: the learning segment the policy saw, e.g. `tier=gold` |
+    | masked_arms | list[string]? | off-policy evaluation: the declared arms the guardrails left open for the draw |
     | reward | float? | off-policy evaluation: the reward credited (null until learning lands) |
+
+    (1) For a holdout row of a learning playbook, the arm it would have served; null when nothing was served.
+    (2) For a learning playbook, the probability with which the arm was drawn among `masked_arms`.
     """
 
     decision_id: str
@@ -83,6 +87,11 @@ class DecisionRow(Contract):
     def from_decision(cls, decision: Decision, *, subject_id: str, recorded_at: AwareDatetime) -> DecisionRow:
         """The row of a stored decision; `subject_id` is the one the ledger keyed it on."""
         offer_id = decision.offer.offer_id if decision.offer is not None else None
+        draw = decision.exploration
+        if draw is not None:
+            arm, propensity = (draw.arm, draw.propensity) if _served(decision, draw) else (None, None)
+        else:
+            arm, propensity = _arm(decision, offer_id), 1.0 if decision.decided_by is DecidedBy.RULES else None
         return cls(
             decision_id=decision.decision_id,
             event_id=decision.event_id,
@@ -93,8 +102,8 @@ class DecisionRow(Contract):
             placement=decision.placement,
             offer_id=offer_id,
             product_ids=[pick.product_id for pick in decision.products],
-            arm=_arm(decision, offer_id),
-            propensity=1.0 if decision.decided_by is DecidedBy.RULES else None,
+            arm=arm,
+            propensity=propensity,
             decided_by=decision.decided_by,
             fallback_reason=decision.fallback_reason,
             policy_version=decision.policy_version,
@@ -105,7 +114,23 @@ class DecisionRow(Contract):
             transactional=decision.transactional,
             decided_at=decision.decided_at,
             recorded_at=recorded_at,
+            segment=draw.segment if draw is not None else None,
+            masked_arms=list(draw.open_arms) if draw is not None else None,
         )
+
+
+def _served(decision: Decision, draw: ArmDraw) -> bool:
+    """Whether the row carries the draw: the decision served the drawn arm, or is a holdout that would have."""
+    if decision.holdout:
+        return True
+    if decision.action is ActionKind.NONE:
+        return False
+    served = {
+        ArmKind.CHANNEL: decision.channel.value if decision.channel else None,
+        ArmKind.OFFER: decision.offer.offer_id if decision.offer else None,
+        ArmKind.PLACEMENT: decision.placement,
+    }[draw.kind]
+    return served == draw.arm
 
 
 def _arm(decision: Decision, offer_id: str | None) -> str | None:

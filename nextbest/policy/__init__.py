@@ -9,15 +9,20 @@ from ._checks import PromptSizer
 from ._lint import FileCheck, LintScope, lint_policy_dir
 from ._loader import PlaybookFiles, content_hash, load_playbook, load_playbook_files, split_front_matter
 from ._playbook import (
+    Arms,
     Brand,
     CandidateSpec,
     Condition,
     Fact,
     FallbackRules,
+    Learning,
+    LearningPolicy,
     Limits,
     MessageTemplate,
     Playbook,
     ProductSource,
+    Reward,
+    SegmentKey,
     Timing,
     Trigger,
 )
@@ -28,6 +33,7 @@ from ._templates import COMMON_FIELDS, OFFER_FIELDS, check_template, render, tem
 __all__ = [
     "COMMON_FIELDS",
     "OFFER_FIELDS",
+    "Arms",
     "Brand",
     "CandidateSpec",
     "Condition",
@@ -35,6 +41,8 @@ __all__ = [
     "FallbackRules",
     "FileCheck",
     "Finding",
+    "Learning",
+    "LearningPolicy",
     "Limits",
     "LintReport",
     "LintScope",
@@ -43,7 +51,9 @@ __all__ = [
     "PlaybookFiles",
     "ProductSource",
     "PromptSizer",
+    "Reward",
     "SampleMoment",
+    "SegmentKey",
     "Severity",
     "Timing",
     "Trigger",

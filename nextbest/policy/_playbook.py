@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from nextbest.contracts import ActionKind, Channel
+from nextbest.contracts import ActionKind, ArmKind, Channel
 
 
 class Strict(BaseModel):
@@ -108,6 +108,58 @@ class FallbackRules(Strict):
     reasons: list[str] = Field(default_factory=list)
 
 
+class LearningPolicy(StrEnum):
+    THOMPSON = "thompson"
+    EPSILON_GREEDY = "epsilon_greedy"
+    OFF = "off"
+
+
+class Reward(StrEnum):
+    """What a served arm earns: a `converted` or `clicked` feedback (1 or 0), or the converted value."""
+
+    CONVERTED = "converted"
+    CLICKED = "clicked"
+    REVENUE = "revenue"
+
+
+class SegmentKey(StrEnum):
+    TIER = "tier"
+    SURFACE = "surface"
+
+
+class Arms(Strict):
+    """The alternatives learning chooses among, declared by id; guardrails mask them per request."""
+
+    kind: ArmKind
+    ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=120)]], Field(min_length=2, max_length=50)]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Arms:
+        if len(set(self.ids)) != len(self.ids):
+            raise ValueError("arm ids must be distinct")
+        return self
+
+
+class Learning(Strict):
+    """`learning:` in a playbook: which policy draws the arm, how much it explores, what it learns from."""
+
+    policy: LearningPolicy = LearningPolicy.OFF
+    explore_share: Annotated[float, Field(ge=0, le=1)] = 0.1
+    reward: Reward = Reward.CONVERTED
+    segment: list[SegmentKey] = Field(default_factory=list, description="Posteriors per tier, surface or both")
+    arms: Arms | None = None
+
+    @property
+    def on(self) -> bool:
+        return self.policy is not LearningPolicy.OFF and self.arms is not None
+
+    @model_validator(mode="after")
+    def _arms_when_on(self) -> Learning:
+        if self.policy is not LearningPolicy.OFF and self.arms is None:
+            raise ValueError(f"learning policy {self.policy.value!r} needs declared arms (learning.arms)")
+        return self
+
+
 class Playbook(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     title: str
@@ -125,6 +177,7 @@ class Playbook(Strict):
     candidates: CandidateSpec = Field(default_factory=CandidateSpec)
     timing: Timing = Field(default_factory=Timing)
     fallback: FallbackRules = Field(default_factory=FallbackRules)
+    learning: Learning = Field(default_factory=Learning)
     instructions: str = Field(default="", description="The Markdown body: guidance for the model")
     source: str = Field(default="", description="The file this playbook was read from")
 
@@ -136,7 +189,20 @@ class Playbook(Strict):
             raise ValueError("a transactional playbook cannot carry offers")
         if self.action is ActionKind.MESSAGE and self.fallback.message is None:
             raise ValueError("a message playbook needs fallback.message for the rules engine")
+        self._arms_fit()
         return self
+
+    def _arms_fit(self) -> None:
+        arms = self.learning.arms
+        if arms is None:
+            return
+        declared = {ArmKind.CHANNEL: [c.value for c in self.channels], ArmKind.PLACEMENT: self.placements}
+        if arms.kind in declared:
+            unknown = [arm for arm in arms.ids if arm not in declared[arms.kind]]
+            if unknown:
+                raise ValueError(f"learning arms {unknown} are not among the playbook's {arms.kind.value}s")
+        elif not self.offer_pools:
+            raise ValueError("offer arms need offer_pools to draw the offers from")
 
 
 class Brand(Strict):

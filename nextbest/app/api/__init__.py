@@ -24,6 +24,7 @@ from ._middleware import BodyGuard
 from ._openapi import AccessDoc, install_openapi
 from ._ops import ObserverDep, install_ops_routes, instrument_runtime
 from ._replay import mark_replay
+from ._reports import install_report_routes
 from ._scopes import Access, PrincipalDep, authorize
 
 __all__ = ["create_app"]
@@ -89,6 +90,7 @@ def create_app(
     app.add_middleware(AccessLog)  # added last: the outermost, so it sees every answer
     _routes(app)
     install_ops_routes(app)
+    install_report_routes(app)
     install_openapi(app, AccessDoc.from_settings(settings))
     return app
 
@@ -151,7 +153,7 @@ def _routes(app: FastAPI) -> None:
         responses={404: {}, 503: {}},
     )
     async def feedback(body: FeedbackRequest, runtime: RuntimeDep) -> FeedbackResponse:
-        return await runtime.ledger.record_feedback(body.decision_id, body.outcome, body.occurred_at)
+        return await runtime.decider.feedback(body.decision_id, body.outcome, body.occurred_at)
 
     @app.get("/v1/policies", dependencies=[Authorized], tags=["policies"])
     async def policies(runtime: RuntimeDep) -> dict[str, Any]:

@@ -48,6 +48,7 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope] = {
     ("GET", "/v1/decisions/{decision_id}"): Scope.SECRET,
     ("GET", "/v1/policies"): Scope.SECRET,
     ("POST", "/v1/policies/reload"): Scope.SECRET,
+    ("GET", "/v1/reports/lift"): Scope.SECRET,
 }
 
 _GRANTS: dict[Scope, frozenset[Scope]] = {

@@ -1,4 +1,4 @@
-"""The `nextbest` command line: serve, decide, demo, catalog, policy, eval and bench."""
+"""The `nextbest` command line: serve, decide, demo, catalog, policy, eval, bench and report."""
 
 from __future__ import annotations
 

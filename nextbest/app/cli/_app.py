@@ -156,11 +156,15 @@ def _register_sub_apps() -> None:
     from ._consume import consume
     from ._eval import eval_app
     from ._export import register as register_log_commands
+    from ._learning import learning_app
     from ._policy import policy_app
+    from ._report import report_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(eval_app, name="eval")
     app.add_typer(bench_app, name="bench")
+    app.add_typer(report_app, name="report")
+    app.add_typer(learning_app, name="learning")
     register_log_commands(app)
     app.command()(consume)
 

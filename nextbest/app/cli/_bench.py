@@ -65,7 +65,7 @@ def _progress(console: Console) -> Callable[[str], None]:
 
 @bench_app.command("all")
 def all_figures(quick: Quick = False, out: Out = None) -> None:
-    """Every figure: HTTP, in-process, LLM overhead, deadline, concurrency, catalog."""
+    """Every figure: HTTP, in-process, LLM overhead, deadline, concurrency, catalog, off-policy evaluation."""
     from benchmarks import runner
 
     _run(list(runner.FIGURES), quick, out)
@@ -105,3 +105,9 @@ def concurrency(quick: Quick = False, out: Out = None) -> None:
 def catalog(quick: Quick = False, out: Out = None) -> None:
     """Catalog indexing and filtered retrieval in Chroma, per embedding function."""
     _run(["catalog"], quick, out)
+
+
+@bench_app.command()
+def ope(quick: Quick = False, out: Out = None) -> None:
+    """Off-policy evaluation (IPS, SNIPS, DR with bootstrap intervals) of 1 M logged decisions."""
+    _run(["ope"], quick, out)

@@ -25,7 +25,7 @@ from ._output import fail, shown_path
 if TYPE_CHECKING:
     from guardrails.ledger import Ledger
 
-__all__ = ["LogFormat", "export_app", "parse_moment", "prune", "register"]
+__all__ = ["LogFormat", "export_app", "on_ledger", "parse_moment", "prune", "register"]
 
 T = TypeVar("T")
 
@@ -73,7 +73,7 @@ def _check_out(out: Path) -> None:
         fail(f"no folder {shown_path(out.resolve().parent)} to write {shown_path(out)} in")
 
 
-def _run(work: Callable[[Ledger], Awaitable[T]]) -> T:
+def on_ledger(work: Callable[[Ledger], Awaitable[T]]) -> T:
     """Open the configured ledger, run `work` on it, close it; settings and store errors end the command."""
     from guardrails.ledger import open_ledger
 
@@ -97,7 +97,7 @@ def _export(kind: str, rows: Callable[[Ledger], AsyncIterator[BaseModel]], fmt: 
 
     _check_out(out)
     schema = (DECISION_SCHEMA if kind == "decisions" else OUTCOME_SCHEMA) if fmt is LogFormat.PARQUET else None
-    count = _run(lambda ledger: write_rows(rows(ledger), out, schema))
+    count = on_ledger(lambda ledger: write_rows(rows(ledger), out, schema))
     console.print(f"wrote {count:,} {kind} to {shown_path(out)} ({fmt.value})", highlight=False)
 
 
@@ -143,7 +143,7 @@ def prune(
 ) -> None:
     """Delete decisions (with their contacts and outcomes) older than the retention."""
     before, days = _cutoff(retention_days)
-    counts = _run(lambda ledger: ledger.prune(before))
+    counts = on_ledger(lambda ledger: ledger.prune(before))
     console.print(
         f"pruned {counts.decisions:,} decisions, {counts.contacts:,} contacts and {counts.outcomes:,} outcomes"
         f" decided before {before.isoformat(timespec='seconds')} ({days} days retention)",

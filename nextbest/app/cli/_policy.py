@@ -16,13 +16,17 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.policies import lint_policy_dir, load_policy_set
+from evals.ope.replay import evaluate_folder
 from evals.preview import PolicyFolder, PolicyPreview, PolicySide, load_requests, policy_folder_at, preview_policies
 from evals.runner import EvalConfig
 from evals.scenario import Scenario, load_scenarios
+from nextbest.contracts import DecisionRow
 from nextbest.errors import NextbestError, PolicyError
+from nextbest.policy import Reward
 from nextbest.settings import Settings
 from nextbest.world import World, load_world
 
+from ._eval_ope import logged_rows, ope_lines, posteriors_for
 from ._output import err, fail, for_people, warn
 from ._policy_output import findings_table, lint_lines, lint_summary, policy_show, show_lines, show_tables, tokens_table
 
@@ -138,6 +142,9 @@ def _print_preview(preview: PolicyPreview, console: Console) -> None:
                 table.add_row(Text(label), change.field, before, after)
         console.print(table)
     console.print(f"{len(preview.changed)} of {preview.decisions} decision(s) change")
+    for label, reports in preview.value_estimates.items():
+        for line in ope_lines(reports):
+            console.print(f"estimated value, {label}: {escape(line)}", soft_wrap=True)
 
 
 def _moments(scenarios: str | None, requests: str | None) -> list[Scenario]:
@@ -167,20 +174,32 @@ def _same_files(before: PolicyFolder, after: PolicyFolder, config: EvalConfig) -
 
 
 async def _preview(
-    against: str, current: Path, moments: list[Scenario], config: EvalConfig, progress: Progress
+    against: str,
+    current: Path,
+    moments: list[Scenario],
+    config: EvalConfig,
+    progress: Progress,
+    logged: list[DecisionRow] | None = None,
 ) -> PolicyPreview:
     with policy_folder_at(against, current) as before:
         same = _same_files(before, PolicyFolder(current, str(current)), config)
         if same is not None:
             return same
         task = progress.add_task("deciding under both versions", total=2 * len(moments))
-        return await preview_policies(
+        result = await preview_policies(
             moments,
             before=before,
             after=PolicyFolder(current, str(current)),
             config=config,
             progress=lambda _: progress.advance(task),
         )
+        if logged:
+            posteriors = await posteriors_for(logged)
+            result.value_estimates = {
+                side: evaluate_folder(folder, logged, posteriors)
+                for side, folder in (("before", before.path), ("after", current))
+            }
+        return result
 
 
 @policy_app.command()
@@ -195,16 +214,24 @@ def preview(
     scenarios: Annotated[str | None, typer.Option(help="Glob of scenario jsonl files; default the eval suite")] = None,
     requests: Annotated[str | None, typer.Option(help="Glob of request JSON files to decide as well")] = None,
     config: Annotated[EvalConfig, typer.Option(help="rules, or llm-fake (scripted model)")] = EvalConfig.RULES,
+    log: Annotated[
+        Path | None, typer.Option("--log", help="Decisions export: estimate each version's value on it (OPE)")
+    ] = None,
+    outcomes: Annotated[Path | None, typer.Option("--outcomes", help="Outcomes export, with --log")] = None,
+    reward: Annotated[Reward, typer.Option("--reward", help="What a decision earns, with --log")] = Reward.CONVERTED,
 ) -> None:
     """Decide the eval scenarios under both versions and show every decision that changes, before → after.
 
     Exits 0 whether or not decisions change; 2 when a folder, revision or file cannot be read.
     """
     current = policy_dir or Settings().policy_dir
+    if (log is None) != (outcomes is None):
+        fail("--log and --outcomes go together")
+    logged = logged_rows(log, outcomes, reward) if log is not None and outcomes is not None else None
     try:
         moments = _moments(scenarios, requests)
         with Progress(console=err, transient=True) as progress:
-            result = asyncio.run(_preview(against, current, moments, config, progress))
+            result = asyncio.run(_preview(against, current, moments, config, progress, logged))
     except (NextbestError, OSError, ValueError) as exc:
         fail(str(exc))
     if as_json:

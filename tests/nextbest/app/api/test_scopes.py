@@ -43,6 +43,7 @@ CASES: list[tuple[str, str, Callable[[], tuple[dict[str, Any], dict[str, str]]] 
     ("GET", "/v1/decisions/{decision_id}", None, (401, 403, 404)),
     ("GET", "/v1/policies", None, (401, 403, 200)),
     ("POST", "/v1/policies/reload", None, (401, 403, 200)),
+    ("GET", "/v1/reports/lift", None, (401, 403, 200)),
 ]
 
 

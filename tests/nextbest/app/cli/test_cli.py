@@ -49,7 +49,7 @@ def test_decide_rejects_a_bad_file_with_a_clear_error(tmp_path: Path) -> None:
 
 def test_sub_apps_are_registered() -> None:
     result = runner.invoke(app, ["--help"])
-    for command in ("serve", "decide", "demo", "catalog", "policy", "eval", "bench"):
+    for command in ("serve", "decide", "demo", "catalog", "policy", "eval", "bench", "report"):
         assert command in result.output
 
 

@@ -1,0 +1,125 @@
+"""`nextbest eval ope`: what another policy would have earned on the logged decisions (IPS, SNIPS, DR)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from nextbest.contracts import DecisionRow, OpeReport
+from nextbest.errors import NextbestError
+from nextbest.policy import Reward
+from nextbest.settings import Settings
+
+from ._output import fail, shown_path, warn
+
+if TYPE_CHECKING:
+    from nextbest.learning import ArmStats
+
+__all__ = ["eval_learning", "eval_ope", "logged_rows", "ope_lines", "posteriors_for"]
+
+console = Console()
+
+
+async def posteriors_for(rows: list[DecisionRow]) -> dict[str, dict[tuple[str, str], ArmStats]]:
+    """The configured arm store's statistics for every (playbook, segment, arm) the log mentions."""
+    from nextbest.learning import open_arm_store
+
+    store = await open_arm_store(Settings())
+    found: dict[str, dict[tuple[str, str], ArmStats]] = {}
+    try:
+        seen = {(r.use_case, r.segment or "all"): set(r.masked_arms or ()) for r in rows if r.use_case}
+        for row in rows:
+            if row.use_case and row.masked_arms:
+                seen[(row.use_case, row.segment or "all")].update(row.masked_arms)
+        for (playbook, segment), arms in seen.items():
+            stats = await store.stats(playbook, segment, sorted(arms)) if arms else {}
+            found.setdefault(playbook, {}).update({(segment, arm): value for arm, value in stats.items()})
+    finally:
+        await store.close()
+    return found
+
+
+def logged_rows(log: Path, outcomes: Path, reward: Reward) -> list[DecisionRow]:
+    """The decisions of an export, with rewards credited from the outcomes export; missing files end the command."""
+    from evals.ope.replay import credit_rewards, read_decisions, read_outcomes
+
+    for path in (log, outcomes):
+        if not path.is_file():
+            fail(f"no file {shown_path(path)}")
+    return credit_rewards(read_decisions(log), read_outcomes(outcomes), reward)
+
+
+def ope_lines(reports: dict[str, OpeReport]) -> list[str]:
+    lines = []
+    for name, report in reports.items():
+        parts = ", ".join(f"{e.estimator} {e.value:.4f} [{e.low:.4f}, {e.high:.4f}]" for e in report.estimates)
+        lines.append(
+            f"{name}: logged {report.logged_value:.4f} over {report.rows:,} decisions; {parts};"
+            f" effective sample size {report.effective_sample_size:,.0f} ({report.bootstrap_rounds} bootstrap rounds)"
+        )
+    return lines
+
+
+def eval_ope(
+    log: Annotated[Path, typer.Option("--log", help="Decisions: a `nextbest export decisions` file")],
+    outcomes: Annotated[Path, typer.Option("--outcomes", help="Outcomes: a `nextbest export outcomes` file")],
+    policy: Annotated[
+        str, typer.Option("--policy", help="A prompts/ folder, `rules` (the current rules) or `current`")
+    ] = "current",
+    reward: Annotated[Reward, typer.Option("--reward", help="What a decision earns")] = Reward.CONVERTED,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON")] = False,
+) -> None:
+    """Estimate the value another policy would have had on logged decisions, with 95% intervals."""
+    from evals.ope.replay import evaluate_folder
+
+    try:
+        rows = logged_rows(log, outcomes, reward)
+        folder = Settings().policy_dir if policy in ("rules", "current") else Path(policy)
+        reports = evaluate_folder(folder, rows, asyncio.run(posteriors_for(rows)), rules=policy == "rules")
+    except (NextbestError, OSError, ValueError) as exc:
+        fail(str(exc))
+    if not reports:
+        fail(f"{shown_path(log)} holds no decisions of a learning playbook (with masked_arms and a propensity)")
+    if as_json:
+        typer.echo("{" + ",".join(f'"{k}":{v.model_dump_json()}' for k, v in reports.items()) + "}")
+    else:
+        for line in ope_lines(reports):
+            console.print(line, highlight=False, soft_wrap=True)
+    for name, report in reports.items():
+        for message in report.warnings:
+            warn(f"{name}: {message}")
+
+
+def eval_learning(
+    decisions: Annotated[int, typer.Option("--decisions", min=100, help="Decisions per policy")] = 20_000,
+    html: Annotated[Path | None, typer.Option("--html", help="Write the regret chart and checks here")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON")] = False,
+) -> None:
+    """The learning simulation: learned, uniform and rules policies on hidden conversion rates."""
+    import json
+
+    from evals.learning_html import render_learning_html
+    from evals.learning_sim import SimPlan, run_simulation
+
+    result = asyncio.run(run_simulation(SimPlan(decisions=decisions)))
+    best = max(result.plan.rates.values())
+    figures = {
+        "reward": {name: round(sum(run.rewards), 2) for name, run in result.runs.items()},
+        "regret": {name: round(run.regret(best, result.plan.rates)[-1], 2) for name, run in result.runs.items()},
+        "rules_truth": result.rules_truth,
+        "rules_ope": {e.estimator: [e.value, e.low, e.high] for e in result.rules_ope.estimates},
+        "lift_truth": result.lift_truth,
+        "lift": result.lift.playbooks[0].absolute_lift.model_dump() if result.lift.playbooks[0].absolute_lift else None,
+    }
+    if as_json:
+        typer.echo(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            console.print(f"{key}: {value}", highlight=False, soft_wrap=True)
+    if html is not None:
+        html.write_text(render_learning_html(result), encoding="utf-8")
+        console.print(f"wrote {shown_path(html)}", highlight=False)
