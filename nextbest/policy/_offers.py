@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from nextbest.contracts import Identifier, Offer, OfferEligibility, OfferSource
 from nextbest.errors import PolicyError
@@ -50,28 +50,23 @@ class OfferOverlay(Strict):
         return offer.model_copy(update=update)
 
 
-def _offer_problem(offer: Offer) -> str | None:
+def _marketer_offer(offer: Offer) -> Offer:
     if offer.source is not OfferSource.MARKETER:
-        return f"source {offer.source.value!r}: offers in {OFFERS_FILE} are the marketer's; leave source out"
+        raise ValueError(f"source {offer.source.value!r}: offers in {OFFERS_FILE} are the marketer's; leave source out")
     if offer.money_off_amount is not None and offer.discount_percent:
-        return "give discount_percent or money_off_amount, not both"
+        raise ValueError("give discount_percent or money_off_amount, not both")
     start, end = offer.eligibility.valid_from, offer.eligibility.valid_until
     if start is not None and end is not None and end <= start:
-        return "eligibility.valid_until must be after valid_from"
-    return None
+        raise ValueError("eligibility.valid_until must be after valid_from")
+    return offer
+
+
+MarketerOffer = Annotated[Offer, AfterValidator(_marketer_offer)]
 
 
 class OffersFile(Strict):
-    offers: list[Offer] = Field(default_factory=list)
+    offers: list[MarketerOffer] = Field(default_factory=list)
     overlays: list[OfferOverlay] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _coherent(self) -> OffersFile:
-        for index, offer in enumerate(self.offers):
-            problem = _offer_problem(offer)
-            if problem is not None:
-                raise ValueError(f"offers[{index}] ({offer.offer_id}): {problem}")
-        return self
 
 
 @dataclass(frozen=True)
@@ -129,14 +124,6 @@ def _duplicates(document: YamlDocument) -> list[PolicyError]:
     return errors
 
 
-def _locate(error: PolicyError, document: YamlDocument) -> PolicyError:
-    # A whole-file validator names the entry in its message ("offers[2] (...)"); point at that entry's line.
-    if error.key or not error.message.startswith("offers["):
-        return error
-    index = int(error.message[len("offers[") : error.message.index("]")])
-    return document.error(error.message.split(": ", 1)[1], ["offers", index])
-
-
 def check_offers_file(root: Path) -> OffersCheck:
     """Read `root/offers.yaml` and collect every error; a folder without the file has no marketer offers."""
     path = root / OFFERS_FILE
@@ -148,7 +135,7 @@ def check_offers_file(root: Path) -> OffersCheck:
     except PolicyError as exc:
         return OffersCheck(path, None, [exc])
     parsed, errors = validate_document(OffersFile, document)
-    errors = sorted([*(_locate(error, document) for error in errors), *_duplicates(document)], key=_line)
+    errors = sorted([*errors, *_duplicates(document)], key=_line)
     return OffersCheck(path, None if errors else parsed, errors, document, text)
 
 
