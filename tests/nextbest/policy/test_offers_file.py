@@ -218,3 +218,17 @@ def test_the_offer_file_is_part_of_the_policy_version_and_its_errors_stop_loadin
     with pytest.raises(PolicyError) as raised:
         load_policy_set(policy_dir)
     assert str(raised.value) == f"{policy_dir / OFFERS}:5: offers.0.discount_pct: unknown key (check the spelling)"
+
+
+def test_the_readmes_offers_example_is_a_valid_offers_file(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Offers") :]
+    block = section[section.index("```yaml\n") + len("```yaml\n") : section.index("\n```", section.index("```yaml"))]
+    _write(tmp_path, block)
+
+    check = check_offers_file(tmp_path)
+
+    assert check.errors == []
+    assert check.file is not None
+    assert [offer.offer_id for offer in check.file.offers] == ["SPRING-TENTS-15"]
+    assert [overlay.offer_id for overlay in check.file.overlays] == ["PROMO-77"]
