@@ -7,6 +7,7 @@ tool that vouched for it, so validation can reject anything else.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -19,6 +20,8 @@ from tools.inventory import InventoryAdapter
 from tools.offers import OfferChecker
 
 __all__ = ["CandidateTools", "ChannelPermissions", "gather_candidates"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,14 @@ class CandidateTools:
         cached = self._books.get(id(offers_file))
         if cached is not None and cached[0] is offers_file:
             return cached[1]
-        book = merge_offers(self.offer_catalog, offers_file).offers
+        merged = merge_offers(self.offer_catalog, offers_file)
+        if merged.collisions or merged.unknown_overlays:  # lint reports these at file:line; say it once per book
+            log.warning(
+                "offers.yaml: stored offers kept over %s; overlays of unknown offers ignored: %s",
+                list(merged.collisions),
+                list(merged.unknown_overlays),
+            )
+        book = merged.offers
         tools = replace(self, offers=self.offers.with_offers(book), offer_catalog=book, _books={})
         if len(self._books) >= 2:  # a reload replaced the older one; keep the current and the previous
             self._books.pop(next(iter(self._books)))

@@ -34,6 +34,7 @@ from nextbest.contracts import (
     Traits,
     Variant,
 )
+from nextbest.policy import OffersFile
 from nextbest.settings import default_policy_dir
 from nextbest.world import World
 
@@ -217,3 +218,15 @@ async def test_a_typo_in_offers_yaml_keeps_the_last_good_book(runtime: Runtime, 
     assert policies.current().version == good
     decision = await _decide(runtime, "ev-flat-3")
     assert decision.offer is not None and decision.offer.offer_id == "mk-hose-flat"
+
+
+def test_the_book_is_built_once_per_offers_file(runtime: Runtime) -> None:
+    tools = runtime.decider.ctx.tools
+    current = runtime.policies.current().offers
+
+    book = tools.under(current)
+
+    assert tools.under(current) is book
+    assert "mk-hose-flat" in book.offer_catalog
+    assert list(tools.under(OffersFile()).offer_catalog) == ["gmc-spring-44"]
+    assert "mk-hose-flat" not in tools.offer_catalog  # the context's tools keep the stored offers only
