@@ -7,12 +7,13 @@ tool that vouched for it, so validation can reject anything else.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from nextbest.contracts import CandidateSet, Channel, DecideRequest, Offer, OfferCandidate, OfferCheck, Store
-from nextbest.policy import Playbook
+from nextbest.policy import OffersFile, Playbook, merge_offers
 from tools.candidates import CatalogView, SourceInput, find_products
 from tools.catalog import CatalogSearch
 from tools.inventory import InventoryAdapter
@@ -20,16 +21,42 @@ from tools.offers import OfferChecker
 
 __all__ = ["CandidateTools", "ChannelPermissions", "gather_candidates"]
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class CandidateTools:
-    """What gathering reads: the catalog, stock, the offer checker and book, and retrieval when it is up."""
+    """What gathering reads: the catalog, stock, the offer checker and book, and retrieval when it is up.
+
+    The context's tools hold the stored offers; `under(policy's offers file)` gives the tools one decision
+    uses, whose book is the stored offers merged with the marketer's file."""
 
     catalog: CatalogView
     inventory: InventoryAdapter
     offers: OfferChecker
     offer_catalog: Mapping[str, Offer]
     search: CatalogSearch | None
+    # The last books built, by the offers file they were built for: one per policy version, not per request.
+    _books: dict[int, tuple[OffersFile, CandidateTools]] = field(default_factory=dict, compare=False, repr=False)
+
+    def under(self, offers_file: OffersFile) -> CandidateTools:
+        """These tools with the effective offer book of a policy set's offers file."""
+        cached = self._books.get(id(offers_file))
+        if cached is not None and cached[0] is offers_file:
+            return cached[1]
+        merged = merge_offers(self.offer_catalog, offers_file)
+        if merged.collisions or merged.unknown_overlays:  # lint reports these at file:line; say it once per book
+            log.warning(
+                "offers.yaml: stored offers kept over %s; overlays of unknown offers ignored: %s",
+                list(merged.collisions),
+                list(merged.unknown_overlays),
+            )
+        book = merged.offers
+        tools = replace(self, offers=self.offers.with_offers(book), offer_catalog=book, _books={})
+        if len(self._books) >= 2:  # a reload replaced the older one; keep the current and the previous
+            self._books.pop(next(iter(self._books)))
+        self._books[id(offers_file)] = (offers_file, tools)
+        return tools
 
 
 @dataclass(frozen=True)
@@ -77,15 +104,26 @@ def _offers(
         now=now,
         redemptions=permissions.redemptions or {},
         store_nearby=store_nearby,
-        pools=playbook.offer_pools,
+        select=playbook.draws,
     )
+    currency = _currency(request, tools.catalog)
     eligible: list[OfferCandidate] = []
     for check in checks:
         offer = tools.offer_catalog.get(check.offer_id)
         if not check.eligible or offer is None or check.offer_id in permissions.blocked_offer_ids:
             continue
-        eligible.append(OfferCandidate.of(offer, discount_percent=check.discount_percent))
+        eligible.append(OfferCandidate.of(offer, discount_percent=check.discount_percent, currency=currency))
     return eligible, [check for check in checks if not check.eligible]
+
+
+def _currency(request: DecideRequest, catalog: CatalogView) -> str:
+    """The currency money-off amounts are said in: that of the first known product in context."""
+    props = request.event.properties
+    ids = [props.product_id, *(item.product_id for item in props.cart)]
+    found = (catalog.get(pid) for pid in ids if pid is not None)
+    return next(
+        (product.currency for product in found if product is not None), OfferCandidate.model_fields["currency"].default
+    )
 
 
 def gather_candidates(

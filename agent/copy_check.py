@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from nextbest.contracts import CandidateSet, DecideRequest, MessageCopy, OfferCandidate
+from nextbest.policy import offer_savings
 
 from .prompt import INSTRUCTION_LIKE
 
@@ -156,8 +157,10 @@ def _codes(clean: str, known_tokens: Iterable[str]) -> set[str]:
 def _allowed(figure: Figure, offer: OfferCandidate | None) -> bool:
     if offer is None:
         return False
-    percent = figure.value == offer.discount_percent
-    amount = offer.max_discount_amount is not None and figure.value == offer.max_discount_amount
+    # A money-off offer is said as its amount: its share of the cart (discount_percent) is never copy.
+    percent = offer.money_off_amount is None and figure.value == offer.discount_percent
+    amounts = {offer.money_off_amount, offer.max_discount_amount} - {None}
+    amount = figure.value in amounts
     return {"percent": percent, "amount": amount}.get(figure.kind, percent or amount)
 
 
@@ -194,7 +197,7 @@ def _offer_problem(text: str, rules: CopyRules) -> str | None:
     offer = rules.offer
     for figure in _figures(text):
         if not _allowed(figure, offer):
-            given = f"{offer.discount_percent:g}%" if offer else "no discount"
+            given = offer_savings(offer) if offer else "no discount"
             return f"copy promises a discount of {figure.value:g} but the attached offer gives {given}"
     own = {offer.code.upper()} if offer and offer.code else set()
     invented = sorted(_codes(text, rules.known_tokens) - own)

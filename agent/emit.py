@@ -45,7 +45,7 @@ def verify(proposal: ActionProposal, moment: Moment, ctx: DecisionContext) -> Po
         proposal,
         moment.guard,
         stock=lambda product_id, size: ctx.tools.inventory.available(product_id, size=size),
-        offers=ctx.tools.offer_catalog,
+        offers=moment.tools.offer_catalog,
     )
     moment.lap("verify", began)
     return post
@@ -79,6 +79,7 @@ def _offer(proposal: ActionProposal, candidates: CandidateSet) -> OfferPick | No
         offer_id=offer.offer_id,
         title=offer.title,
         discount_percent=offer.discount_percent,
+        money_off_amount=offer.money_off_amount,
         code=offer.code,
         valid_until=offer.valid_until,
     )
@@ -162,7 +163,7 @@ async def commit_decision(
         return decision
     subject = moment.request.event.subject_id
     fingerprint = request_fingerprint(moment)
-    offers = ctx.tools.offer_catalog
+    offers = moment.tools.offer_catalog
     reservation = reservation_for(decision, moment.guard, offers=offers)
     result = await ctx.ledger.commit(
         decision, subject_id=subject, request_fingerprint=fingerprint, reservation=reservation, would_have=would_have

@@ -12,6 +12,7 @@ from nextbest.contracts import ActionKind, ArmDraw, CandidateSet, DecideRequest,
 from nextbest.policy import Playbook
 
 from . import rules
+from .candidates import CandidateTools
 from .context import DecisionContext
 from .facts import Facts, compute_facts
 from .policies import PolicySet
@@ -87,6 +88,8 @@ class Moment:
     guard: GuardrailInput
     pre: PreCheck
     playbook: Playbook | None
+    tools: CandidateTools = field(kw_only=True)
+    """The context's tools with this policy set's offer book."""
     trace: DecisionTrace = field(default_factory=DecisionTrace)
     draw: ArmDraw | None = None  # the arm a learning playbook drew before anyone decided
 
@@ -98,6 +101,7 @@ async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: De
     began = time.monotonic()
     now = ctx.clock.now()
     policies = ctx.policies.current()
+    tools = ctx.tools.under(policies.offers)
     subject = request.event.subject_id
     lookback = policies.guardrails.history_lookback()
     history = await ctx.ledger.history(subject, since=now - lookback, now=now)
@@ -119,8 +123,9 @@ async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: De
         policies=policies,
         facts=facts,
         guard=guard,
-        pre=check_before(guard, offers=ctx.tools.offer_catalog),
+        pre=check_before(guard, offers=tools.offer_catalog),
         playbook=matches[0] if matches else None,
+        tools=tools,
     )
     moment.lap("open", began)
     return moment

@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 
-from nextbest.contracts import CandidateSet, DecideRequest
-from nextbest.policy import Brand, Playbook
+from nextbest.contracts import CandidateSet, DecideRequest, OfferCandidate
+from nextbest.policy import Brand, Playbook, offer_savings
 
 from .model._modes import schema_instruction
 from .model.redact import redact_contact_data
@@ -168,12 +168,7 @@ def _candidates(candidates: CandidateSet) -> dict[str, Any]:
             for p in candidates.products
         ],
         "offers": [
-            {
-                "offer_id": o.offer_id,
-                "title": neutralise(o.title),
-                "discount_percent": o.discount_percent,
-                "code": o.code,
-            }
+            {"offer_id": o.offer_id, "title": neutralise(o.title), **_discount(o), "code": o.code}
             for o in candidates.offers
         ],
         "channels": [channel.value for channel in candidates.channels],
@@ -182,6 +177,13 @@ def _candidates(candidates: CandidateSet) -> dict[str, Any]:
         if candidates.store
         else None,
     }
+
+
+def _discount(offer: OfferCandidate) -> dict[str, Any]:
+    # A money-off offer is shown as its amount ("$10 off"): its share of this cart is no figure to promise.
+    if offer.money_off_amount is not None:
+        return {"money_off": offer_savings(offer)}
+    return {"discount_percent": offer.discount_percent}
 
 
 def _block(payload: dict[str, Any]) -> str:
@@ -201,9 +203,7 @@ def _compact_candidates(candidates: CandidateSet) -> dict[str, Any]:
     shown = shown_candidates(candidates, PromptProfile.COMPACT)
     return {
         "products": [{"product_id": p.product_id, "title": neutralise(p.title)} for p in shown.products],
-        "offers": [
-            {"offer_id": o.offer_id, "discount_percent": o.discount_percent, "code": o.code} for o in shown.offers
-        ],
+        "offers": [{"offer_id": o.offer_id, **_discount(o), "code": o.code} for o in shown.offers],
         "channels": [channel.value for channel in candidates.channels],
         "placements": candidates.placements,
     }

@@ -98,7 +98,7 @@ def gather(moment: Moment, ctx: DecisionContext) -> CandidateSet:
         redemptions=moment.guard.history.offer_redemptions(),
     )
     candidates = gather_candidates(
-        playbook, moment.request, ctx.tools, permissions, now=moment.now, nearest=moment.facts.nearest
+        playbook, moment.request, moment.tools, permissions, now=moment.now, nearest=moment.facts.nearest
     )
     moment.trace.candidates = {
         "products": len(candidates.products),

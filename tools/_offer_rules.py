@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from nextbest.contracts import Channel, Event, Offer, Profile
+from nextbest.contracts import Channel, Event, Offer, Product, Profile
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,9 @@ class Situation:
     redemptions: Mapping[str, int]
     store_nearby: bool
     categories: frozenset[str]
+    products: tuple[Product, ...] = ()
+    product_ids: frozenset[str] = frozenset()
+    """The ids in context as sent (group or variant) and the group id each resolves to."""
 
     @property
     def converted(self) -> bool:
@@ -33,6 +36,25 @@ class Situation:
 
 
 Rule = Callable[[Offer, Situation], str | None]
+
+
+def context_ids(event: Event) -> list[str]:
+    """The product ids the event names: viewed, in the cart, in the order."""
+    properties = event.properties
+    ids = [properties.product_id, *(item.product_id for item in properties.cart)]
+    if properties.order is not None:
+        ids.extend(item.product_id for item in properties.order.items)
+    return [pid for pid in ids if pid is not None]
+
+
+def _type_path(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in text.split(">") if part.strip())
+
+
+def _product_path(product: Product) -> tuple[str, ...]:
+    if product.product_type:
+        return _type_path(product.product_type)
+    return _type_path(" > ".join(part for part in (product.category, product.subcategory) if part))
 
 
 def _when(moment: datetime) -> str:
@@ -110,6 +132,46 @@ def category(offer: Offer, at: Situation) -> str | None:
     return f"categories {_listed(sorted(at.categories))} not in {_listed(wanted)}"
 
 
+def _no_products(wanted: Iterable[object], what: str) -> str:
+    return f"only for {what} {_listed(wanted)}: no product in context"
+
+
+def product_type(offer: Offer, at: Situation) -> str | None:
+    # A prefix of whole levels: "Camping > Tents" covers "Camping > Tents > Dome", never "Camping > Tent pegs".
+    wanted = offer.eligibility.product_types
+    if not wanted:
+        return None
+    prefixes = [_type_path(text) for text in wanted]
+    paths = [_product_path(product) for product in at.products]
+    if any(path[: len(prefix)] == prefix for path in paths for prefix in prefixes):
+        return None
+    if not paths:
+        return _no_products(wanted, "product types")
+    return f"product types {_listed(sorted(' > '.join(path) for path in paths))} not under {_listed(wanted)}"
+
+
+def brand(offer: Offer, at: Situation) -> str | None:
+    wanted = {name.lower() for name in offer.eligibility.brands}
+    if not wanted:
+        return None
+    mine = {product.brand.lower() for product in at.products if product.brand}
+    if mine & wanted:
+        return None
+    if not at.products:
+        return _no_products(offer.eligibility.brands, "brands")
+    return f"brands {_listed(sorted(mine))} not in {_listed(offer.eligibility.brands)}"
+
+
+def product(offer: Offer, at: Situation) -> str | None:
+    # A listed group id covers all its variants; a listed variant id only that variant.
+    wanted = offer.eligibility.product_ids
+    if not wanted or at.product_ids & set(wanted):
+        return None
+    if not at.product_ids:
+        return _no_products(wanted, "products")
+    return f"no product in context is one of {_listed(wanted)}"
+
+
 def limit(offer: Offer, at: Situation) -> str | None:
     cap = offer.eligibility.per_customer_limit
     if cap is not None and at.redemptions.get(offer.offer_id, 0) >= cap:
@@ -128,5 +190,8 @@ RULES: tuple[Rule, ...] = (
     acquisition,
     min_cart,
     category,
+    product_type,
+    brand,
+    product,
     limit,
 )

@@ -1,5 +1,5 @@
 """The policy set a decision runs under: playbooks and brand (nextbest.policy) with the guardrail policy
-(guardrails), loaded together from one folder and versioned by a hash of every file."""
+(guardrails) and the marketer's offers, loaded together from one folder and versioned by a hash of every file."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from nextbest.policy import (
     Finding,
     LintReport,
     LintScope,
+    OffersFile,
     Playbook,
     PromptSizer,
     content_hash,
@@ -34,6 +35,7 @@ class PolicySet:
     brand: Brand
     guardrails: GuardrailPolicy
     playbooks: tuple[Playbook, ...]
+    offers: OffersFile = field(default_factory=OffersFile)
     files: dict[str, str] = field(default_factory=dict, compare=False)
 
     def playbook(self, playbook_id: str) -> Playbook | None:
@@ -52,12 +54,13 @@ def load_policy_set(root: Path) -> PolicySet:
         brand=loaded.brand,
         guardrails=guardrails,
         playbooks=loaded.playbooks,
+        offers=loaded.offers,
         files=files,
     )
 
 
 def _guardrails(scope: LintScope) -> list[Finding]:
-    offer_ids = set(scope.world.offers) if scope.world is not None else None
+    offer_ids = set(scope.offers) if scope.offers is not None else None
     return guardrail_findings(scope.root, offer_ids=offer_ids, playbook_ids=scope.playbook_ids)
 
 

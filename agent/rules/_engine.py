@@ -18,7 +18,7 @@ from nextbest.contracts import (
     ProductCandidate,
     ProposedProduct,
 )
-from nextbest.policy import Brand, Playbook, render, template_values
+from nextbest.policy import Brand, Playbook, offer_savings, render, template_values
 
 from ._copy import first_name_for, truncate
 
@@ -85,7 +85,7 @@ def propose(
     expires_at = now + timedelta(minutes=timing.expires_in_minutes) if timing.expires_in_minutes else None
     reasons = list(playbook.fallback.reasons) or [playbook.objective]
     if offer is not None:
-        reasons.append(f"offer {offer.offer_id} is the best eligible offer ({offer.discount_percent:g}% off)")
+        reasons.append(f"offer {offer.offer_id} is the best eligible offer ({offer_savings(offer)})")
     return ActionProposal(
         action=playbook.action,
         use_case=playbook.id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import AwareDatetime, Field, NonNegativeFloat, NonNegativeInt
 
 from ._common import Channel, Contract, Identifier
@@ -27,18 +29,22 @@ class OfferCandidate(Contract):
     title: str
     pool: str
     discount_percent: float = Field(ge=0, le=100)
+    money_off_amount: NonNegativeFloat | None = Field(default=None, description="A fixed amount off, in `currency`")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     max_discount_amount: NonNegativeFloat | None = None
     code: str | None = None
     valid_until: AwareDatetime | None = None
 
     @classmethod
-    def of(cls, offer: Offer, *, discount_percent: float | None = None) -> OfferCandidate:
+    def of(cls, offer: Offer, *, discount_percent: float | None = None, currency: str | None = None) -> OfferCandidate:
         """The candidate view of a catalogue offer; `discount_percent` is the effective one when known."""
         return cls(
             offer_id=offer.offer_id,
             title=offer.title,
             pool=offer.pool,
             discount_percent=offer.discount_percent if discount_percent is None else discount_percent,
+            money_off_amount=offer.money_off_amount,
+            currency=currency or "USD",
             max_discount_amount=offer.max_discount_amount,
             code=offer.code,
             valid_until=offer.eligibility.valid_until,

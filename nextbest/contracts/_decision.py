@@ -39,6 +39,7 @@ class OfferPick(Contract):
     offer_id: Identifier
     title: str | None = None
     discount_percent: Annotated[float, Field(ge=0, le=100)] = 0
+    money_off_amount: NonNegativeFloat | None = Field(default=None, description="Set for a fixed-amount offer")
     code: str | None = None
     valid_until: AwareDatetime | None = None
 

@@ -1,4 +1,4 @@
-"""Marketer-editable policy: playbooks (one per use case) and brand voice, with lint and templates.
+"""Marketer-editable policy: playbooks (one per use case), brand voice and offers, with lint and templates.
 
 The guardrail policy is the guardrails' own; `agent.policies` loads the whole folder as one versioned set.
 """
@@ -8,6 +8,7 @@ from nextbest.yamlfile import validate_yaml
 from ._checks import PromptSizer
 from ._lint import FileCheck, LintScope, lint_policy_dir
 from ._loader import PlaybookFiles, content_hash, load_playbook, load_playbook_files, split_front_matter
+from ._offers import OFFERS_FILE, OfferBook, OfferOverlay, OffersCheck, OffersFile, check_offers_file, merge_offers
 from ._playbook import (
     Arms,
     Brand,
@@ -19,6 +20,8 @@ from ._playbook import (
     LearningPolicy,
     Limits,
     MessageTemplate,
+    OfferPool,
+    OfferSelector,
     Playbook,
     ProductSource,
     Reward,
@@ -28,10 +31,19 @@ from ._playbook import (
 )
 from ._report import Finding, LintReport, Severity
 from ._samples import SampleMoment, sample_moment
-from ._templates import COMMON_FIELDS, OFFER_FIELDS, check_template, render, template_fields, template_values
+from ._templates import (
+    COMMON_FIELDS,
+    OFFER_FIELDS,
+    check_template,
+    offer_savings,
+    render,
+    template_fields,
+    template_values,
+)
 
 __all__ = [
     "COMMON_FIELDS",
+    "OFFERS_FILE",
     "OFFER_FIELDS",
     "Arms",
     "Brand",
@@ -47,6 +59,12 @@ __all__ = [
     "LintReport",
     "LintScope",
     "MessageTemplate",
+    "OfferBook",
+    "OfferOverlay",
+    "OfferPool",
+    "OfferSelector",
+    "OffersCheck",
+    "OffersFile",
     "Playbook",
     "PlaybookFiles",
     "ProductSource",
@@ -57,11 +75,14 @@ __all__ = [
     "Severity",
     "Timing",
     "Trigger",
+    "check_offers_file",
     "check_template",
     "content_hash",
     "lint_policy_dir",
     "load_playbook",
     "load_playbook_files",
+    "merge_offers",
+    "offer_savings",
     "render",
     "sample_moment",
     "split_front_matter",

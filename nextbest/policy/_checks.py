@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-from nextbest.contracts import CandidateSet, DecideRequest, KnownEventType
+from nextbest.contracts import CandidateSet, DecideRequest, KnownEventType, Offer
 from nextbest.errors import PolicyError
-from nextbest.world import World
 from nextbest.yamlfile import Location, YamlDocument
 
+from ._offer_lint import pool_findings
 from ._playbook import Brand, Fact, Playbook
-from ._report import Finding, Severity
+from ._report import Finding, Severity, hint
 from ._samples import SampleMoment
 from ._templates import MESSAGE_TEMPLATE_FIELDS, render, template_fields
 
@@ -27,12 +26,6 @@ _EMPTY_BECAUSE = {
     "order_id": "only purchase events carry an order",
     "product": "it needs products: list candidates.products",
 }
-
-
-def _hint(value: object, known: Iterable[str]) -> str:
-    names = sorted(known)
-    close = difflib.get_close_matches(str(value), names, n=1)
-    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(names)}"
 
 
 def _error(document: YamlDocument, message: str, location: Location, key: str, severity: Severity) -> Finding:
@@ -54,32 +47,30 @@ def _condition_categories(document: YamlDocument, categories: set[str]) -> list[
         for category in value if isinstance(value, list) else [value]:
             if str(category) not in categories:
                 location: Location = ["trigger", "when", index, "value"]
-                message = f"unknown category {category!r}; {_hint(category, categories)}"
+                message = f"unknown category {category!r}; {hint(category, categories)}"
                 findings.append(_error(document, message, location, "trigger.when.value", Severity.ERROR))
     return findings
 
 
-def reference_findings(document: YamlDocument, world: World | None) -> list[Finding]:
-    """Names that must exist elsewhere: offer pools and categories in the world, event types the service knows."""
+def reference_findings(
+    document: YamlDocument, *, offers: Mapping[str, Offer] | None, categories: set[str] | None
+) -> list[Finding]:
+    """Names that must exist elsewhere: offer pools in the offer book, categories in the catalog, event types
+    the service knows; `None` skips the offer or category checks."""
     findings: list[Finding] = []
     known_events = {event.value for event in KnownEventType}
     for index, event_type in _listed(document, ["trigger", "event_types"]):
         if str(event_type) not in known_events:
             message = (
                 f"unknown event type {event_type!r} only matches callers that send exactly it; "
-                f"{_hint(event_type, known_events)}"
+                f"{hint(event_type, known_events)}"
             )
             findings.append(
                 _error(document, message, ["trigger", "event_types", index], "trigger.event_types", Severity.WARNING)
             )
-    if world is None:
-        return findings
-    pools = {offer.pool for offer in world.offers.values()}
-    for index, pool in _listed(document, ["offer_pools"]):
-        if str(pool) not in pools:
-            message = f"no offer is in pool {pool!r}; {_hint(pool, pools)}"
-            findings.append(_error(document, message, ["offer_pools", index], "offer_pools", Severity.ERROR))
-    return findings + _condition_categories(document, set(world.categories))
+    if offers is not None:
+        findings += pool_findings(document, offers)
+    return findings + (_condition_categories(document, categories) if categories is not None else [])
 
 
 def _empty_fields(template: str, values: dict[str, str]) -> list[str]:

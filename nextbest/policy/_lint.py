@@ -6,18 +6,20 @@ keys and files so a marketer fixes everything in one pass. Lint is clean only if
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from nextbest.contracts import CandidateSet, DecideRequest
+from nextbest.contracts import CandidateSet, DecideRequest, Offer
 from nextbest.errors import PolicyError
 from nextbest.world import World
 from nextbest.yamlfile import parse_yaml, read_policy_text, validate_document
 
 from ._checks import PromptSizer, prompt_findings, reference_findings, template_findings
 from ._loader import BRAND_FILE, PLAYBOOK_DIR, PlaybookCheck, check_playbook
+from ._offer_lint import offer_book_for_lint, offer_file_findings
+from ._offers import check_offers_file
 from ._playbook import Brand, Playbook
 from ._report import Finding, LintReport, Severity
 from ._samples import SampleMoment, sample_moment
@@ -65,16 +67,24 @@ def _read_brand(root: Path, report: LintReport) -> Brand | None:
     return brand
 
 
+@dataclass(frozen=True)
+class _Book:
+    """The offer book playbooks are linted against; `offers` is None when unknown (no world, or a broken file)."""
+
+    offers: Mapping[str, Offer] | None
+
+
 def _playbook_findings(
-    check: PlaybookCheck, brand: Brand | None, world: World | None, report: LintReport, sizer: PromptSizer
+    check: PlaybookCheck, brand: Brand | None, world: World | None, book: _Book, report: LintReport, sizer: PromptSizer
 ) -> list[Finding]:
     findings = [Finding.of(error) for error in check.errors]
     if check.document is None:
         return findings
-    findings += reference_findings(check.document, world)
+    categories = set(world.categories) if world is not None else None
+    findings += reference_findings(check.document, offers=book.offers, categories=categories)
     if check.playbook is None or brand is None:
         return findings
-    moment = sample_moment(check.playbook, brand, world)
+    moment = sample_moment(check.playbook, brand, world, offers=book.offers)
     findings += template_findings(check.playbook, moment, check.document)
     tokens, over = prompt_findings(check.playbook, brand, moment, report.token_budget, sizer, line=check.body_line)
     report.tokens[check.playbook.id] = tokens
@@ -83,11 +93,13 @@ def _playbook_findings(
 
 @dataclass(frozen=True)
 class LintScope:
-    """What a check of another policy file may look at: the folder, the loaded world, the playbook ids."""
+    """What a check of another policy file may look at: the folder, the loaded world, the playbook ids and
+    the effective offer book (None when there is no world to merge the offer file with)."""
 
     root: Path
     world: World | None
     playbook_ids: frozenset[str]
+    offers: Mapping[str, Offer] | None = None
 
 
 FileCheck = Callable[[LintScope], list[Finding]]
@@ -113,13 +125,20 @@ def lint_policy_dir(
         report.findings.append(Finding(file=str(root), message="policy folder does not exist"))
         return report
     brand = _read_brand(root, report)
+    offers_check = check_offers_file(root)
+    stored = world.offers if world is not None else None
+    report.findings.extend(
+        offer_file_findings(offers_check, stored=stored, products=world.products if world is not None else None)
+    )
+    merged = offer_book_for_lint(offers_check, stored)
+    book = _Book(merged.offers if merged is not None and world is not None else None)
     paths = sorted((root / PLAYBOOK_DIR).glob("*.md"))
     if not paths:
         report.findings.append(Finding(file=str(root / PLAYBOOK_DIR), message="no playbooks found"))
     for path in paths:
-        findings = _playbook_findings(check_playbook(path), brand, world, report, sizer)
+        findings = _playbook_findings(check_playbook(path), brand, world, book, report, sizer)
         report.findings.extend(sorted(findings, key=lambda finding: finding.line or 0))
-    scope = LintScope(root=root, world=world, playbook_ids=frozenset(path.stem for path in paths))
+    scope = LintScope(root=root, world=world, playbook_ids=frozenset(path.stem for path in paths), offers=book.offers)
     for check in file_checks:
         report.findings.extend(check(scope))
     if report.ok and authority is not None:

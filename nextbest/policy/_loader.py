@@ -1,4 +1,4 @@
-"""Read the playbooks and the brand of a policy folder, each error at file:line (guardrails load their own file)."""
+"""Read the playbooks, brand and offers of a policy folder, each error at file:line (guardrails load theirs)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from nextbest.errors import PolicyError
 from nextbest.yamlfile import YamlDocument, parse_yaml, read_policy_text, validate_document, validate_yaml
 
+from ._offers import OFFERS_FILE, OffersFile, check_offers_file
 from ._playbook import Brand, Playbook
 from ._templates import MESSAGE_TEMPLATE_FIELDS, template_errors
 
@@ -95,10 +96,12 @@ def _content_hash(files: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class PlaybookFiles:
-    """The playbooks (highest priority first) and the brand of one folder, with the text of each file read."""
+    """The playbooks (highest priority first), the brand and the marketer's offers of one folder, with the
+    text of each file read."""
 
     brand: Brand
     playbooks: tuple[Playbook, ...]
+    offers: OffersFile = field(default_factory=OffersFile)
     files: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -124,6 +127,11 @@ def load_playbook_files(root: Path) -> PlaybookFiles:
         if playbook.id in seen:
             raise PolicyError(f"duplicate playbook id {playbook.id!r}", file=playbook.source, key="id")
         seen.add(playbook.id)
+    offers = check_offers_file(root)
+    if offers.errors or offers.file is None:
+        raise offers.errors[0]
     files = {str(path.relative_to(root)): read_policy_text(path) for path in [brand_path, *playbook_paths]}
+    if offers.text is not None:
+        files[OFFERS_FILE] = offers.text
     ordered = sorted(playbooks, key=lambda playbook: (-playbook.priority, playbook.id))
-    return PlaybookFiles(brand=brand, playbooks=tuple(ordered), files=files)
+    return PlaybookFiles(brand=brand, playbooks=tuple(ordered), offers=offers.file, files=files)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from nextbest.contracts import ActionKind, ArmKind, Channel
+from nextbest.contracts import ActionKind, ArmKind, Channel, Offer, OfferSource, RedemptionChannel
 
 
 class Strict(BaseModel):
@@ -160,6 +160,46 @@ class Learning(Strict):
         return self
 
 
+class OfferSelector(Strict):
+    """Offers a playbook draws by what they are rather than by pool: every key written must match."""
+
+    offer_id: str | None = None
+    pool: str | None = None
+    redemption_channel: RedemptionChannel | None = None
+    source: OfferSource | None = None
+
+    @field_validator("redemption_channel", "source", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        # Feeds write IN_STORE, the contracts in_store: a marketer may copy either.
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _selects_something(self) -> OfferSelector:
+        if not self.model_fields_set:
+            raise ValueError("an offer selector needs offer_id, pool, redemption_channel or source")
+        return self
+
+    def label(self) -> str:
+        """`key=value` pairs, as a listing shows the selector."""
+        return ", ".join(f"{name}={getattr(self, name)}" for name in sorted(self.model_fields_set))
+
+    def matches(self, offer: Offer) -> bool:
+        wanted = {name: getattr(self, name) for name in self.model_fields_set}
+        return all(getattr(offer, name) == value for name, value in wanted.items())
+
+
+def _pool_kind(value: object) -> str:
+    return "pool[name]" if isinstance(value, str) else "pool[selector]"
+
+
+# The tags hold "[" so that error locations skip them, as they skip validator names (see nextbest.yamlfile).
+OfferPool = Annotated[
+    Annotated[str, Tag("pool[name]")] | Annotated[OfferSelector, Tag("pool[selector]")], Discriminator(_pool_kind)
+]
+"""A pool name (`cart_recovery`) or a selector (`{redemption_channel: IN_STORE}`, `{offer_id: PROMO-77}`)."""
+
+
 class Playbook(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     title: str
@@ -171,7 +211,7 @@ class Playbook(Strict):
     channels: Annotated[list[Channel], Field(min_length=1)]
     placements: list[str] = Field(default_factory=list)
     transactional: bool = False
-    offer_pools: list[str] = Field(default_factory=list)
+    offer_pools: list[OfferPool] = Field(default_factory=list)
     tone: str = ""
     limits: Limits = Field(default_factory=Limits)
     candidates: CandidateSpec = Field(default_factory=CandidateSpec)
@@ -203,6 +243,10 @@ class Playbook(Strict):
                 raise ValueError(f"learning arms {unknown} are not among the playbook's {arms.kind.value}s")
         elif not self.offer_pools:
             raise ValueError("offer arms need offer_pools to draw the offers from")
+
+    def draws(self, offer: Offer) -> bool:
+        """Whether one of `offer_pools` names this offer's pool or selects it."""
+        return any(offer.pool == pool if isinstance(pool, str) else pool.matches(offer) for pool in self.offer_pools)
 
 
 class Brand(Strict):

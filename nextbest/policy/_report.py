@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from nextbest.errors import PolicyError
+
+
+def hint(value: object, known: Iterable[str]) -> str:
+    """`did you mean 'x'?` for a near miss, else the known names."""
+    names = sorted(known)
+    close = difflib.get_close_matches(str(value), names, n=1)
+    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(names)}"
 
 
 class Severity(StrEnum):

@@ -7,7 +7,7 @@ the full side: a profile with a long history and the most candidates the playboo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import zip_longest
@@ -34,7 +34,7 @@ from nextbest.contracts import (
 )
 from nextbest.world import World
 
-from ._playbook import Brand, Fact, Playbook, ProductSource
+from ._playbook import Brand, Fact, OfferSelector, Playbook, ProductSource
 from ._templates import template_values
 
 SAMPLE_MOMENT = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
@@ -93,18 +93,26 @@ def _synthetic_stock() -> _Stock:
     return _Stock(products, offers, store)
 
 
-def _stock_for(playbook: Playbook, world: World | None) -> _Stock:
+def _drawn(offer: Offer, pool: str | OfferSelector) -> Offer:
+    """A sample offer as the pool or selector would find it."""
+    if isinstance(pool, str):
+        return offer.model_copy(update={"pool": pool})
+    return offer.model_copy(update={name: getattr(pool, name) for name in pool.model_fields_set})
+
+
+def _stock_for(playbook: Playbook, world: World | None, offers: Mapping[str, Offer] | None) -> _Stock:
     if world is None:
         stock = _synthetic_stock()
-        pooled = [offer.model_copy(update={"pool": pool}) for pool in playbook.offer_pools for offer in stock.offers]
+        pooled = [_drawn(offer, pool) for pool in playbook.offer_pools for offer in stock.offers]
         return _Stock(stock.products, pooled, stock.store)
     # Real candidate sets mix categories: take the catalog round-robin over categories, in id order.
     by_category: dict[str, list[Product]] = {}
     for key in sorted(world.products):
         by_category.setdefault(world.products[key].category, []).append(world.products[key])
     products = [item for group in zip_longest(*by_category.values()) for item in group if item is not None]
-    offers = [world.offers[key] for key in sorted(world.offers) if world.offers[key].pool in playbook.offer_pools]
-    return _Stock(products, offers, world.stores[sorted(world.stores)[0]])
+    book = world.offers if offers is None else offers
+    drawn = [book[key] for key in sorted(book) if playbook.draws(book[key])]
+    return _Stock(products, drawn, world.stores[sorted(world.stores)[0]])
 
 
 def _product_candidate(product: Product, source: str) -> ProductCandidate:
@@ -209,9 +217,13 @@ def _profile(stock: _Stock) -> Profile:
     )
 
 
-def sample_moment(playbook: Playbook, brand: Brand, world: World | None) -> SampleMoment:
-    """A full, deterministic moment for `playbook`: drawn from `world`, or from a built-in sample catalog."""
-    stock = _stock_for(playbook, world)
+def sample_moment(
+    playbook: Playbook, brand: Brand, world: World | None, *, offers: Mapping[str, Offer] | None = None
+) -> SampleMoment:
+    """A full, deterministic moment for `playbook`: drawn from `world`, or from a built-in sample catalog.
+
+    `offers` is the effective offer book (the world's merged with the offer file); the world's by default."""
+    stock = _stock_for(playbook, world, offers)
     candidates = _candidates(playbook, stock)
     event_type = playbook.trigger.event_types[0]
     event = Event(

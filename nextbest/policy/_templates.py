@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 import string
 from collections.abc import Mapping, Sequence
+
+from babel.numbers import format_currency
 
 from nextbest.contracts import CandidateSet, DecideRequest, OfferCandidate, ProductCandidate
 from nextbest.errors import PolicyError
@@ -44,6 +47,21 @@ def template_fields(template: str) -> list[str]:
     return [field for _, field, _, _ in _FORMATTER.parse(template) if field is not None]
 
 
+def offer_savings(offer: OfferCandidate) -> str:
+    """What an offer takes off, as copy says it: "15% off", or "$10 off" for a money-off offer (never its
+    share of the cart)."""
+    if offer.money_off_amount is not None:
+        amount = format_currency(
+            offer.money_off_amount, offer.currency, format="¤#,##0.##", locale="en_US", currency_digits=False
+        )
+        return f"{amount} off"
+    return f"{offer.discount_percent:g}% off"
+
+
+# `{offer.discount}` reads "15% off" or "$10 off" whole; a "%" or "off" after it says it twice.
+_DISCOUNT_SAID_TWICE = re.compile(r"\{offer\.discount\}\s*(%|percent\b|off\b)", re.IGNORECASE)
+
+
 def template_errors(
     template: str, *, allowed: frozenset[str], file: str, key: str, line: int | None = None
 ) -> list[PolicyError]:
@@ -52,7 +70,20 @@ def template_errors(
         fields = template_fields(template)
     except ValueError as exc:
         return [PolicyError(f"malformed template: {exc}", file=file, line=line, key=key)]
-    return [
+    twice = _DISCOUNT_SAID_TWICE.search(template)
+    doubled = (
+        [
+            PolicyError(
+                f"{{offer.discount}} already reads '15% off' or '$10 off': drop the {twice.group(1)!r} after it",
+                file=file,
+                line=line,
+                key=key,
+            )
+        ]
+        if twice
+        else []
+    )
+    return doubled + [
         PolicyError(f"undefined template variable {{{field}}}; {_hint(field, allowed)}", file=file, line=line, key=key)
         for field in dict.fromkeys(fields)
         if field not in allowed
@@ -120,7 +151,7 @@ def template_values(
     if offer is not None:
         values |= {
             "offer.title": offer.title,
-            "offer.discount": f"{offer.discount_percent:g}",
+            "offer.discount": offer_savings(offer),
             "offer.code": offer.code or offer.offer_id,
         }
     return values

@@ -217,3 +217,20 @@ def test_no_copy_that_passes_names_a_code_or_discount_the_offer_lacks(
 def test_figures_and_codes_are_read_in_every_form() -> None:
     assert [f.value for f in discount_figures("ninety-nine percent, 5 % and $20 off")] == [5, 99, 20]
     assert mentioned_codes("use code free90 or SAVE20") == {"FREE90", "SAVE20"}
+
+
+FLAT10 = OfferCandidate(
+    offer_id="ac-flat-10", title="Ten off", pool="cart", discount_percent=4.26, money_off_amount=10, code="TENOFF"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "passes"),
+    [
+        ("Use code TENOFF for $10 off today.", True),
+        ("Use code TENOFF for 4.26% off today.", False),  # the cart share is no figure to promise
+        ("Use code TENOFF for $12 off today.", False),
+    ],
+)
+def test_a_money_off_offer_is_promised_as_its_amount_only(body: str, passes: bool) -> None:
+    assert (_check(_copy(body), FLAT10) is None) is passes

@@ -191,8 +191,8 @@ def test_pools_filter_and_book_order_is_kept() -> None:
     checker = OfferChecker(offers)
     facts: dict[str, Any] = {"profile": None, "event": _event(), "channel": None, "cart_value": 0, "now": NOW}
     assert [c.offer_id for c in checker.check(**facts)] == ["B", "A", "C"]
-    assert [c.offer_id for c in checker.check(**facts, pools=["geo"])] == ["B", "C"]
-    assert checker.check(**facts, pools=[]) == []
+    assert [c.offer_id for c in checker.check(**facts, select=lambda offer: offer.pool == "geo")] == ["B", "C"]
+    assert checker.check(**facts, select=lambda offer: False) == []
 
 
 def test_now_must_be_aware() -> None:

@@ -67,7 +67,7 @@ def policy_show(policies: PolicySet) -> PolicyShow:
                 events=list(playbook.trigger.event_types),
                 action=playbook.action.value,
                 channels=[channel.value for channel in playbook.channels],
-                offer_pools=list(playbook.offer_pools),
+                offer_pools=[pool if isinstance(pool, str) else pool.label() for pool in playbook.offer_pools],
                 enabled=playbook.enabled,
             )
             for playbook in policies.playbooks

@@ -129,7 +129,7 @@ def test_an_undefined_template_variable_names_the_template_line(policy_dir: Path
 
 
 def test_an_offer_variable_outside_offer_line_is_undefined(policy_dir: Path, edit: Edit, world: World) -> None:
-    line = edit(CART, "cta: Return to cart", 'cta: "Save {offer.discount}%"')
+    line = edit(CART, "cta: Return to cart", 'cta: "Save {offer.discount}"')
 
     finding = _only(_lint(policy_dir, world))
 
@@ -243,7 +243,7 @@ def test_an_offer_line_without_offer_pools_is_a_warning(policy_dir: Path, edit: 
     line = edit(
         "playbooks/session_intent.md",
         '    body: "Based on what you are looking at right now."',
-        '    body: "Based on what you are looking at right now."\n    offer_line: "Save {offer.discount}%."',
+        '    body: "Based on what you are looking at right now."\n    offer_line: "Save {offer.discount}."',
     )
 
     finding = _only(_lint(policy_dir, world), Severity.WARNING)
