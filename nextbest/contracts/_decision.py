@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, NonNegativeFloat, NonNegativeInt
 
 from ._common import ActionKind, Channel, Contract, DecidedBy, FallbackReason, Identifier, VerdictOutcome
+from ._subjects import MemoryTrace
 
 
 class GuardrailStage(StrEnum):
@@ -67,6 +68,9 @@ class DecisionTrace(Contract):
     steps_ms: dict[str, NonNegativeFloat] = Field(default_factory=dict)
     adjustments: list[str] = Field(
         default_factory=list, description="What validation corrected in the model's answer instead of rejecting it"
+    )
+    memory: MemoryTrace | None = Field(
+        default=None, description="Remembered events and stored profile fields this decision used"
     )
 
     @property
