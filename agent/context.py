@@ -11,6 +11,7 @@ from guardrails.ledger import Ledger
 from nextbest.clock import Clock
 from nextbest.contracts import CandidateSet
 from nextbest.settings import Settings
+from nextbest.subjects import SubjectStore
 
 from .candidates import CandidateTools
 from .model import ChatModel, ToolCall
@@ -54,3 +55,4 @@ class DecisionContext:
     model: ChatModel | None = None
     toolbox: ToolBox | None = None
     tracer: Tracer | None = None  # OpenTelemetry; None (the default) costs one check per step
+    subjects: SubjectStore | None = None  # memory and stored profiles; None decides from the request alone

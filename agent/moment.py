@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,7 @@ from . import rules
 from .context import DecisionContext
 from .facts import Facts, compute_facts
 from .policies import PolicySet
+from .recall import recall_request
 
 __all__ = [
     "COMMIT_RESERVE_S",
@@ -99,7 +101,11 @@ async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: De
     policies = ctx.policies.current()
     subject = request.event.subject_id
     lookback = policies.guardrails.history_lookback()
-    history = await ctx.ledger.history(subject, since=now - lookback, now=now)
+    # one read of memory and one of the contact history, side by side
+    (request, memory), history = await asyncio.gather(
+        recall_request(request, ctx, deadline.model_remaining()),
+        ctx.ledger.history(subject, since=now - lookback, now=now),
+    )
     holdout = request.event.user_id is not None and in_holdout(
         subject, ctx.settings.holdout_percent, ctx.settings.holdout_salt
     )
@@ -121,6 +127,7 @@ async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: De
         pre=check_before(guard, offers=ctx.tools.offer_catalog),
         playbook=matches[0] if matches else None,
     )
+    moment.trace.memory = memory
     moment.lap("open", began)
     return moment
 

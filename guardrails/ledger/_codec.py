@@ -37,3 +37,10 @@ def reserved_contact(reservation: Reservation | None, decision: Decision) -> Con
     if reservation is None:
         return None
     return dataclasses.replace(reservation.contact, decision_id=decision.decision_id, status=ContactStatus.RESERVED)
+
+
+def renamed_body(decision: Decision, pseudonym: str) -> str:
+    """A stored decision's body with its user named by the pseudonym (an anonymous one has no user id)."""
+    if decision.user_id is None:
+        return decision.model_dump_json()
+    return decision.model_copy(update={"user_id": pseudonym}).model_dump_json()

@@ -16,7 +16,7 @@ from nextbest.contracts import Decision, DecisionRow, FeedbackOutcome, OutcomeRo
 from ._codec import from_us, to_us
 from .interface import PruneCounts
 
-__all__ = ["LOG_MIGRATION", "decisions_page", "outcomes_page", "prune"]
+__all__ = ["LOG_MIGRATION", "decisions_page", "outcomes_page", "prune", "pseudonymise"]
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 
@@ -97,3 +97,15 @@ async def prune(conn: Conn, before: datetime) -> PruneCounts:
     contacts = await conn.execute(f"DELETE FROM contacts WHERE decision_id IN ({_DOOMED})", bound)
     decisions = await conn.execute(f"DELETE FROM decisions WHERE decision_id IN ({_DOOMED})", bound)
     return PruneCounts(decisions=decisions.rowcount, contacts=contacts.rowcount, outcomes=outcomes.rowcount)
+
+
+async def pseudonymise(conn: Conn, subject_id: str, pseudonym: str) -> int:
+    """Rename a subject throughout the log, inside the caller's transaction."""
+    decisions = await conn.execute(
+        "UPDATE decisions SET subject_id = %(p)s, body = CASE WHEN body->>'user_id' IS NULL THEN body"
+        " ELSE jsonb_set(body, '{user_id}', to_jsonb(%(p)s::text)) END WHERE subject_id = %(s)s",
+        {"p": pseudonym, "s": subject_id},
+    )
+    await conn.execute("UPDATE contacts SET subject_id = %s WHERE subject_id = %s", (pseudonym, subject_id))
+    await conn.execute("UPDATE feedback SET subject_id = %s WHERE subject_id = %s", (pseudonym, subject_id))
+    return decisions.rowcount

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from nextbest.contracts import Decision, DecisionRow, FeedbackOutcome, OutcomeRow
 
-from ._codec import from_us, to_us
+from ._codec import from_us, renamed_body, to_us
 from .interface import PruneCounts
 
-__all__ = ["decisions_page", "outcomes_page", "prune", "upgrade"]
+__all__ = ["decisions_page", "outcomes_page", "prune", "pseudonymise", "upgrade"]
 
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS decisions_by_decided ON decisions (decided_at_us, decision_id);
@@ -108,3 +108,16 @@ def prune(db: sqlite3.Connection, before: datetime) -> PruneCounts:
     contacts = db.execute(f"DELETE FROM contacts WHERE decision_id IN ({_DOOMED})", bound).rowcount
     decisions = db.execute(f"DELETE FROM decisions WHERE decision_id IN ({_DOOMED})", bound).rowcount
     return PruneCounts(decisions=decisions, contacts=contacts, outcomes=outcomes)
+
+
+def pseudonymise(db: sqlite3.Connection, subject_id: str, pseudonym: str) -> int:
+    """Rename a subject throughout the log; the caller holds a write transaction."""
+    rows = db.execute("SELECT decision_id, body FROM decisions WHERE subject_id = ?", (subject_id,)).fetchall()
+    for row in rows:
+        body = renamed_body(Decision.model_validate_json(row["body"]), pseudonym)
+        db.execute(
+            "UPDATE decisions SET subject_id = ?, body = ? WHERE decision_id = ?", (pseudonym, body, row["decision_id"])
+        )
+    db.execute("UPDATE contacts SET subject_id = ? WHERE subject_id = ?", (pseudonym, subject_id))
+    db.execute("UPDATE feedback SET subject_id = ? WHERE subject_id = ?", (pseudonym, subject_id))
+    return len(rows)

@@ -18,6 +18,7 @@ from guardrails.ledger import Ledger, open_ledger
 from nextbest.clock import Clock, SystemClock
 from nextbest.errors import NextbestError
 from nextbest.settings import Settings
+from nextbest.subjects import SubjectStore, open_subject_store
 from nextbest.world import World, load_world
 from tools.candidates import CatalogView
 from tools.catalog import CachedSearch, CatalogIndex, CatalogSearch
@@ -40,6 +41,7 @@ class Runtime:
     world: World
     decider: Decider
     ledger: Ledger
+    subjects: SubjectStore
     policies: ReloadingPolicies
     exit_stack: AsyncExitStack
 
@@ -114,6 +116,8 @@ async def open_runtime(
     reloading = ReloadingPolicies(settings.policy_dir, clock=clock)
     ledger = await open_ledger(settings, clock=clock)
     stack.push_async_callback(ledger.close)
+    subjects = await open_subject_store(settings, clock=clock)
+    stack.push_async_callback(subjects.close)
     if model is None and settings.model:
         client = http_client or model_http_client(
             max_connections=settings.model_max_connections, timeout_s=settings.default_deadline_ms / 1000
@@ -136,9 +140,16 @@ async def open_runtime(
         policies=policies or reloading,
         tools=tools,
         ledger=ledger,
+        subjects=subjects,
         model=model,
         toolbox=DecisionToolBox.from_registry(ToolDeps(tools.catalog, tools.inventory, search=index)),
     )
     return Runtime(
-        settings=settings, world=world, decider=Decider(ctx), ledger=ledger, policies=reloading, exit_stack=stack
+        settings=settings,
+        world=world,
+        decider=Decider(ctx),
+        ledger=ledger,
+        subjects=subjects,
+        policies=reloading,
+        exit_stack=stack,
     )
