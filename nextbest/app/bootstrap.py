@@ -107,6 +107,7 @@ async def open_runtime(
     world: World | None = None,
     http_client: HttpClient | None = None,
     search: CatalogSearch | Literal["auto"] | None = "auto",
+    subjects: SubjectStore | None = None,
 ) -> Runtime:
     """Open every dependency; `aclose()` releases them. Arguments override settings, for tests and benchmarks."""
     stack = AsyncExitStack()
@@ -116,7 +117,8 @@ async def open_runtime(
     reloading = ReloadingPolicies(settings.policy_dir, clock=clock)
     ledger = await open_ledger(settings, clock=clock)
     stack.push_async_callback(ledger.close)
-    subjects = await open_subject_store(settings, clock=clock)
+    if subjects is None:
+        subjects = await open_subject_store(settings, clock=clock)
     stack.push_async_callback(subjects.close)
     if model is None and settings.model:
         client = http_client or model_http_client(

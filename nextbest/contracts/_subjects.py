@@ -59,8 +59,9 @@ class SubjectErased(Contract):
     events: NonNegativeInt
     profile: bool
     links: NonNegativeInt
-    decisions_pseudonymised: NonNegativeInt
-    pseudonym: str | None = Field(default=None, description="What the decision log now names the subject")
+    decisions_pseudonymised: NonNegativeInt = Field(
+        description="Decision-log rows whose subject is now a random pseudonym, not returned"
+    )
 
 
 class MemoryTrace(Contract):
