@@ -156,11 +156,13 @@ def _register_sub_apps() -> None:
     from ._consume import consume
     from ._eval import eval_app
     from ._export import register as register_log_commands
+    from ._import import import_app
     from ._policy import policy_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(eval_app, name="eval")
     app.add_typer(bench_app, name="bench")
+    app.add_typer(import_app, name="import")
     register_log_commands(app)
     app.command()(consume)
 
