@@ -27,23 +27,33 @@ from ._decision import (
     OfferPick,
     ProductPick,
 )
-from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
-from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
-from ._proposal import ActionProposal, ModelChoice, ProposedProduct
-from ._request import (
+from ._event import (
+    CallConsent,
+    CallType,
     CartItem,
-    Consent,
-    DecideRequest,
+    DeviceContext,
     Event,
     EventContext,
     EventProperties,
     KnownEventType,
+    LocationContext,
     Order,
+    PageContext,
+)
+from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
+from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
+from ._profile import (
+    Consent,
+    ExternalId,
+    GrantState,
     Profile,
     Purchase,
     RecentEvent,
+    SubscriptionState,
     Traits,
 )
+from ._proposal import ActionProposal, ModelChoice, ProposedProduct
+from ._request import DecideRequest
 from ._world import (
     Availability,
     LinkKind,
@@ -66,6 +76,8 @@ __all__ = [
     "ActionKind",
     "ActionProposal",
     "Availability",
+    "CallConsent",
+    "CallType",
     "CandidateSet",
     "CartItem",
     "Channel",
@@ -76,18 +88,22 @@ __all__ = [
     "Decision",
     "DecisionRow",
     "DecisionTrace",
+    "DeviceContext",
     "Event",
     "EventContext",
     "EventProperties",
+    "ExternalId",
     "FallbackReason",
     "FeedbackOutcome",
     "FeedbackRequest",
     "FeedbackResponse",
+    "GrantState",
     "GuardrailStage",
     "GuardrailVerdict",
     "Identifier",
     "KnownEventType",
     "LinkKind",
+    "LocationContext",
     "MessageCopy",
     "ModelCall",
     "ModelChoice",
@@ -101,6 +117,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "OutcomeRow",
+    "PageContext",
     "Product",
     "ProductCandidate",
     "ProductLink",
@@ -112,6 +129,7 @@ __all__ = [
     "RedemptionChannel",
     "StockLevel",
     "Store",
+    "SubscriptionState",
     "TimeZoneName",
     "Traits",
     "Variant",

@@ -95,8 +95,12 @@ def _refused(base: str) -> bool:
 
 
 def test_sigterm_finishes_in_flight_decisions_and_exits_0(serve: Any, model: SilentModel, tmp_path: Path) -> None:
-    env = {"NEXTBEST_DATA_DIR": str(tmp_path / "data"), "NEXTBEST_MODEL": "fake-model",
-           "NEXTBEST_OPENAI_BASE_URL": model.base_url, "NEXTBEST_OPENAI_API_KEY": "x"}
+    env = {
+        "NEXTBEST_DATA_DIR": str(tmp_path / "data"),
+        "NEXTBEST_MODEL": "fake-model",
+        "NEXTBEST_OPENAI_BASE_URL": model.base_url,
+        "NEXTBEST_OPENAI_API_KEY": "x",
+    }
     with serve(env) as (base, process), ThreadPoolExecutor(IN_FLIGHT) as pool:
         replies: list[Future[httpx.Response]] = [
             pool.submit(httpx.post, f"{base}/v1/decide", json=_body(n), timeout=WAIT_S) for n in range(IN_FLIGHT)
