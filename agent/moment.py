@@ -15,6 +15,7 @@ from nextbest.policy import Playbook
 from . import rules
 from .context import DecisionContext
 from .facts import Facts, compute_facts
+from .intake import take_in
 from .policies import PolicySet
 from .recall import recall_request
 
@@ -90,6 +91,7 @@ class Moment:
     pre: PreCheck
     playbook: Playbook | None
     trace: DecisionTrace = field(default_factory=DecisionTrace)
+    warnings: list[str] = field(default_factory=list)
 
     def lap(self, step: str, since: float) -> None:
         self.trace.steps_ms[step] = round((time.monotonic() - since) * 1000, 3)
@@ -99,6 +101,7 @@ async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: De
     began = time.monotonic()
     now = ctx.clock.now()
     policies = ctx.policies.current()
+    request, warnings = take_in(request, policies.intake)
     subject = request.event.subject_id
     lookback = policies.guardrails.history_lookback()
     # one read of memory and one of the contact history, side by side
@@ -126,6 +129,7 @@ async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: De
         guard=guard,
         pre=check_before(guard, offers=ctx.tools.offer_catalog),
         playbook=matches[0] if matches else None,
+        warnings=warnings,
     )
     moment.trace.memory = memory
     moment.lap("open", began)

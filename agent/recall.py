@@ -31,7 +31,7 @@ from nextbest.contracts import (
     Traits,
 )
 from nextbest.errors import StoreError
-from nextbest.subjects import Recall
+from nextbest.subjects import Recall, known_traits
 
 from .context import DecisionContext
 
@@ -39,6 +39,7 @@ __all__ = ["enrich", "merge_consent", "recall_request"]
 
 log = logging.getLogger(__name__)
 
+CHANNEL_FLAGS = ("email", "sms", "push", "web", "app", "ads")
 MAX_RECENT = 1000
 """`Profile.recent_events` holds at most this many: the newest are kept."""
 
@@ -75,7 +76,7 @@ def _ms(since: float) -> float:
 def enrich(request: DecideRequest, recall: Recall) -> tuple[DecideRequest, MemoryTrace]:
     """The request with the recalled events and stored profile merged in (see the module doc)."""
     given = request.profile
-    sent = sorted((given.model_fields_set - {"user_id"}) if given is not None else set())
+    sent = _given_fields(given)
     trace = MemoryTrace(profile_from_request=sent)
     events = [e for e in recall.events if e.event_id != request.event.event_id]
     if given is None and recall.profile is None and not events:
@@ -90,11 +91,23 @@ def enrich(request: DecideRequest, recall: Recall) -> tuple[DecideRequest, Memor
     return request.model_copy(update={"profile": profile}), trace
 
 
+def _given_fields(profile: Profile | None) -> list[str]:
+    """The profile fields a request gave: set, and not to their empty default (intake may touch others)."""
+    if profile is None:
+        return []
+    fields = type(profile).model_fields
+    return sorted(
+        name
+        for name in profile.model_fields_set - {"user_id"}
+        if name in fields and getattr(profile, name) != fields[name].get_default(call_default_factory=True)
+    )
+
+
 def _merge_stored(profile: Profile, stored: ProfileRecord, sent: set[str], trace: MemoryTrace) -> None:
     taken = trace.profile_from_store
     if stored.traits is not None:
-        own = profile.traits.model_dump(exclude_unset=True) if "traits" in sent else {}
-        kept = {k: v for k, v in stored.traits.model_dump(exclude_unset=True).items() if k not in own}
+        own = known_traits(profile.traits) if "traits" in sent else {}
+        kept = {k: v for k, v in known_traits(stored.traits).items() if k not in own}
         profile.traits = Traits.model_validate({**kept, **own})
         taken += [f"traits.{key}" for key in sorted(kept)]
     if stored.consent is not None:
@@ -120,32 +133,41 @@ def _newest_orders(purchases: list[Purchase]) -> list[Purchase]:
 def merge_consent(stored: Consent, given: Consent | None) -> tuple[Consent, list[str], list[str]]:
     """(consent, fields taken from the store, stored denials that overrode the request).
 
-    A field the request sets wins, unless the store denies it (False, or a global opt-out): a denial
-    always stands."""
-    data = stored.model_dump()
+    Per channel flag, and for the global opt-out: what the request sets wins, unless the store denies it
+    (False, or an opt-out): a denial always stands. A stored profile's raw consent-tool signals are not
+    resolved here; its channel flags are what count."""
     sent = given.model_fields_set if given is not None else set()
-    from_store = sorted(name for name in stored.model_fields_set if name not in sent)
+    update: dict[str, bool] = {}
+    from_store: list[str] = []
     overrode: list[str] = []
-    for name in sorted(sent):
-        value = getattr(given, name)
-        if name == "global_opt_out":
-            if stored.global_opt_out and not value:
+    for name in CHANNEL_FLAGS:
+        kept, asked = getattr(stored, name), getattr(given, name, None)
+        if name not in sent:
+            if kept is not None:
+                update[name] = kept
+                from_store.append(name)
+        elif kept is False and asked is not False:
+            update[name] = False
+            if asked is True:
                 overrode.append(name)
-            data[name] = stored.global_opt_out or value
-        elif data[name] is False:
-            if value is True:
-                overrode.append(name)
-        else:
-            data[name] = value
-    return Consent.model_validate(data), from_store, overrode
+    if stored.global_opt_out:
+        update["global_opt_out"] = True
+        if "global_opt_out" not in sent:
+            from_store.append("global_opt_out")
+        elif given is not None and not given.global_opt_out:
+            overrode.append("global_opt_out")
+    base = given if given is not None else Consent()
+    return base.model_copy(update=update), from_store, overrode
 
 
 def merge_events(given: list[RecentEvent], remembered: Sequence[RememberedEvent]) -> tuple[list[RecentEvent], int]:
     """The request's events plus the remembered ones it does not already carry, oldest first."""
-    ids = {event_id for event in given if (event_id := getattr(event, "event_id", None))}
+    ids = {event.message_id for event in given if event.message_id}
     keys = {(event.type, event.occurred_at, event.product_id) for event in given}
     added = [
-        RecentEvent.model_validate(event.model_dump(exclude={"event_id"}))
+        RecentEvent.model_validate(
+            {**event.model_dump(exclude={"event_id", "message_id"}, exclude_none=True), "messageId": event.event_id}
+        )
         for event in remembered
         if event.event_id not in ids and (event.type, event.occurred_at, event.product_id) not in keys
     ]

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
-from nextbest.contracts import DecidedBy, DecideRequest, Decision, FallbackReason
+from nextbest.contracts import DecidedBy, DecideRequest, Decision, Event, FallbackReason
 from nextbest.errors import StoreError
 from nextbest.settings import ServiceMode
 from nextbest.subjects import SubjectStore
@@ -20,6 +20,7 @@ from nextbest.subjects import SubjectStore
 from .context import DecisionContext
 from .emit import emit_decision
 from .graph import build_graph, run_steps
+from .intake import canonical_event
 from .moment import Deadline, open_moment
 from .shadow import ShadowLog
 from .steps import DecisionState, Ready, gather, rules_proposal
@@ -70,17 +71,18 @@ class Decider:
         store = self.ctx.subjects
         if store is None:
             return
-        task = asyncio.create_task(self._record(store, request))
+        event, _ = canonical_event(request.event, self.ctx.policies.current().intake.events)
+        task = asyncio.create_task(self._record(store, event))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         await asyncio.wait({task}, timeout=max(deadline.remaining(), REMEMBER_MIN_S))
 
     @staticmethod
-    async def _record(store: SubjectStore, request: DecideRequest) -> None:
+    async def _record(store: SubjectStore, event: Event) -> None:
         try:
-            await store.record([request.event])
+            await store.record([event])
         except (StoreError, ValueError) as exc:  # memory is best effort: the decision stands
-            log.warning("could not remember event %s: %s", request.event.event_id, exc)
+            log.warning("could not remember event %s: %s", event.event_id, exc)
 
     async def _direct(self, request: DecideRequest, deadline: Deadline, reason: FallbackReason) -> Decision:
         state = await run_steps(_start(request, deadline, ask_model=False, reason=reason), self.ctx)

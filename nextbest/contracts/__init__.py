@@ -27,23 +27,33 @@ from ._decision import (
     OfferPick,
     ProductPick,
 )
-from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
-from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
-from ._proposal import ActionProposal, ModelChoice, ProposedProduct
-from ._request import (
+from ._event import (
+    CallConsent,
+    CallType,
     CartItem,
-    Consent,
-    DecideRequest,
+    DeviceContext,
     Event,
     EventContext,
     EventProperties,
     KnownEventType,
+    LocationContext,
     Order,
+    PageContext,
+)
+from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
+from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
+from ._profile import (
+    Consent,
+    ExternalId,
+    GrantState,
     Profile,
     Purchase,
     RecentEvent,
+    SubscriptionState,
     Traits,
 )
+from ._proposal import ActionProposal, ModelChoice, ProposedProduct
+from ._request import DecideRequest
 from ._subjects import (
     EventBatch,
     EventsAccepted,
@@ -74,6 +84,8 @@ __all__ = [
     "ActionKind",
     "ActionProposal",
     "Availability",
+    "CallConsent",
+    "CallType",
     "CandidateSet",
     "CartItem",
     "Channel",
@@ -84,20 +96,24 @@ __all__ = [
     "Decision",
     "DecisionRow",
     "DecisionTrace",
+    "DeviceContext",
     "Event",
     "EventBatch",
     "EventContext",
     "EventProperties",
     "EventsAccepted",
+    "ExternalId",
     "FallbackReason",
     "FeedbackOutcome",
     "FeedbackRequest",
     "FeedbackResponse",
+    "GrantState",
     "GuardrailStage",
     "GuardrailVerdict",
     "Identifier",
     "KnownEventType",
     "LinkKind",
+    "LocationContext",
     "MemoryTrace",
     "MessageCopy",
     "ModelCall",
@@ -112,6 +128,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "OutcomeRow",
+    "PageContext",
     "Product",
     "ProductCandidate",
     "ProductLink",
@@ -126,6 +143,7 @@ __all__ = [
     "StockLevel",
     "Store",
     "SubjectErased",
+    "SubscriptionState",
     "TimeZoneName",
     "Traits",
     "Variant",

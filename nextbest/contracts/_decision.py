@@ -110,3 +110,7 @@ class Decision(Contract):
     decided_at: AwareDatetime
     latency_ms: NonNegativeFloat = 0
     trace: DecisionTrace = Field(default_factory=DecisionTrace)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Fields of the request that had no effect, e.g. 'properties.foo: not used'",
+    )

@@ -7,7 +7,8 @@ from typing import Annotated
 from pydantic import Field, NonNegativeInt
 
 from ._common import Contract, Identifier, TimeZoneName
-from ._request import Consent, Event, Purchase, RecentEvent, Traits
+from ._event import Event
+from ._profile import Consent, Purchase, RecentEvent, Traits
 
 __all__ = [
     "EventBatch",

@@ -6,6 +6,16 @@ The guardrail policy is the guardrails' own; `agent.policies` loads the whole fo
 from nextbest.yamlfile import validate_yaml
 
 from ._checks import PromptSizer
+from ._intake import (
+    CONSENT_FILE,
+    EVENTS_FILE,
+    ConsentSignals,
+    EventNames,
+    IntakeTables,
+    event_key,
+    intake_findings,
+    load_intake,
+)
 from ._lint import FileCheck, LintScope, lint_policy_dir
 from ._loader import PlaybookFiles, content_hash, load_playbook, load_playbook_files, split_front_matter
 from ._playbook import (
@@ -27,14 +37,19 @@ from ._templates import COMMON_FIELDS, OFFER_FIELDS, check_template, render, tem
 
 __all__ = [
     "COMMON_FIELDS",
+    "CONSENT_FILE",
+    "EVENTS_FILE",
     "OFFER_FIELDS",
     "Brand",
     "CandidateSpec",
     "Condition",
+    "ConsentSignals",
+    "EventNames",
     "Fact",
     "FallbackRules",
     "FileCheck",
     "Finding",
+    "IntakeTables",
     "Limits",
     "LintReport",
     "LintScope",
@@ -49,7 +64,10 @@ __all__ = [
     "Trigger",
     "check_template",
     "content_hash",
+    "event_key",
+    "intake_findings",
     "lint_policy_dir",
+    "load_intake",
     "load_playbook",
     "load_playbook_files",
     "render",

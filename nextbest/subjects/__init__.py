@@ -21,7 +21,7 @@ from nextbest.clock import Clock
 from nextbest.errors import StoreError
 from nextbest.settings import Settings
 
-from ._timeline import ANONYMOUS, NOT_REMEMBERED, remembered, traits_of
+from ._timeline import ANONYMOUS, NOT_REMEMBERED, known_traits, remembered, traits_of
 from .interface import Forgotten, MemoryBounds, Recall, Recorded, SubjectStore
 from .postgres_store import PostgresSubjectStore
 from .redis_store import RedisSubjectStore
@@ -39,6 +39,7 @@ __all__ = [
     "SqliteSubjectStore",
     "SubjectStore",
     "bounds_of",
+    "known_traits",
     "open_subject_store",
     "remembered",
     "traits_of",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -17,6 +18,7 @@ __all__ = [
     "Plan",
     "decode_event",
     "decode_profile",
+    "known_traits",
     "merge_profile_record",
     "plan",
     "remembered",
@@ -100,11 +102,19 @@ def merge_profile_record(stored: ProfileRecord | None, update: ProfileRecord) ->
     return merged
 
 
+def known_traits(traits: Traits) -> dict[str, Any]:
+    """The traits that say something, by their snake_case names: not None, not an empty list, and not the
+    camelCase twins (already folded into their snake_case field)."""
+    return {
+        key: value
+        for key, value in traits.model_dump(exclude_none=True, by_alias=False).items()
+        if value != [] and not key.endswith("_")
+    }
+
+
 def merge_traits(stored: Traits, update: Traits) -> Traits:
-    """Traits with `update`'s set (and extra) keys over `stored`'s."""
-    data = stored.model_dump(exclude_unset=True)
-    data.update(update.model_dump(exclude_unset=True))
-    return Traits.model_validate(data)
+    """Traits with `update`'s known (and extra) keys over `stored`'s."""
+    return Traits.model_validate({**known_traits(stored), **known_traits(update)})
 
 
 def decode_event(raw: str | bytes) -> RememberedEvent:

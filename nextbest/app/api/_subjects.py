@@ -11,8 +11,10 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Header, HTTPException, Request
 from pydantic import Discriminator, Tag
 
+from agent.intake import canonical_event
 from nextbest.app.bootstrap import Runtime
 from nextbest.contracts import Event, EventBatch, EventsAccepted, SubjectErased
+from nextbest.policy import EventNames
 
 from ._identity import USER_HASH_HEADER, admit_events
 from ._scopes import PrincipalDep
@@ -28,9 +30,11 @@ EventsBody = Annotated[Annotated[Event, Tag("event")] | Annotated[EventBatch, Ta
 """One event, or `{"batch": [...]}`: which one is told by the `batch` key, so errors name the right fields."""
 
 
-def as_events(body: Event | EventBatch) -> list[Event]:
-    """The events of a body, in order. A converter of Segment/RudderStack calls to `Event` plugs in here."""
-    return list(body.batch) if isinstance(body, EventBatch) else [body]
+def as_events(body: Event | EventBatch, names: EventNames) -> list[Event]:
+    """The events of a body, in order, each as nextbest's event (a Segment/RudderStack call is converted
+    through prompts/events.yaml, as `/v1/decide` converts its event)."""
+    given = list(body.batch) if isinstance(body, EventBatch) else [body]
+    return [canonical_event(event, names)[0] for event in given]
 
 
 def _runtime(request: Request) -> Runtime:
@@ -49,7 +53,8 @@ def install_subject_routes(app: FastAPI) -> None:
         """Remember events without deciding. An event with both `anonymous_id` and `user_id` (an identify)
         links the anonymous visitor to the user; an identify's `properties.traits` update the stored profile."""
         runtime = _runtime(request)
-        events = admit_events(as_events(body), principal, user_hash, runtime.settings.identity_secret)
+        given = as_events(body, runtime.decider.ctx.policies.current().intake.events)
+        events = admit_events(given, principal, user_hash, runtime.settings.identity_secret)
         try:
             recorded = await runtime.subjects.record(events)
         except ValueError as exc:
