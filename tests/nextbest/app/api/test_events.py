@@ -187,3 +187,28 @@ def test_erasure_forgets_the_person_and_pseudonymises_their_decisions(client: Te
     assert stored["user_id"].startswith("erased:") and member not in stored["user_id"]
     again = client.post("/v1/decide", json={"event": _event("product_view", 1, user_id=member), "channels": ["web"]})
     assert again.json()["trace"]["memory"]["events"] == 0
+
+
+def test_segment_calls_are_remembered_as_nextbest_events(
+    client: TestClient, world: Any, categories: Categories
+) -> None:
+    visitor, member = f"ajs-{uuid.uuid4().hex[:10]}", f"crm-{uuid.uuid4().hex[:8]}"
+    camera = _one_of(world, "cameras")
+
+    def call(kind: str, minutes_ago: float, **fields: Any) -> dict[str, Any]:
+        stamp = {"messageId": f"ajs-next-{uuid.uuid4().hex}", "timestamp": _at(minutes_ago), "channel": "browser"}
+        return {"type": kind, **stamp, **fields}
+
+    batch = [
+        call("track", 12, event="Product Viewed", anonymousId=visitor, properties={"product_id": camera}),
+        call("track", 8, event="Products Searched", anonymousId=visitor, properties={"query": "memory card"}),
+        call("identify", 4, anonymousId=visitor, userId=member, traits={"firstName": "Tomás"}),
+    ]
+    answer = client.post("/v1/events", json={"batch": batch})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"received": 3, "remembered": 4, "linked": [f"anon:{visitor}"], "profiles_updated": 1}
+
+    bare = {"event": call("track", 0, event="Product Viewed", userId=member), "channels": ["web"]}
+    decision = client.post("/v1/decide", json=bare).json()
+    assert categories(decision)[0] == "memory_cards", decision
+    assert "traits.first_name" in decision["trace"]["memory"]["profile_from_store"]
