@@ -12,6 +12,7 @@ from nextbest.clock import Clock
 from nextbest.contracts import CandidateSet
 from nextbest.learning import Learner
 from nextbest.settings import Settings
+from nextbest.subjects import SubjectStore
 
 from .candidates import CandidateTools
 from .model import ChatModel, ToolCall
@@ -56,3 +57,4 @@ class DecisionContext:
     toolbox: ToolBox | None = None
     tracer: Tracer | None = None  # OpenTelemetry; None (the default) costs one check per step
     learner: Learner | None = None  # draws the arm of learning playbooks; None: learning is off everywhere
+    subjects: SubjectStore | None = None  # memory and stored profiles; None decides from the request alone

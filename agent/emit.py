@@ -124,6 +124,7 @@ def assemble_decision(
         decided_at=moment.now,
         latency_ms=moment.deadline.elapsed_ms(),
         trace=moment.trace,
+        warnings=moment.warnings,
     )
 
 

@@ -54,7 +54,7 @@ def compute_facts(request: DecideRequest, now: datetime, nearest: tuple[Store, f
         Fact.CART_ITEMS: sum(item.quantity for item in props.cart),
         Fact.CART_VALUE: round(cart_value, 2),
         Fact.SURFACE: event.context.surface,
-        Fact.PAGE: event.context.page,
+        Fact.PAGE: event.context.page_kind,
         Fact.IS_ANONYMOUS: event.user_id is None,
         Fact.PURCHASE_COUNT: len(profile.purchase_history) if profile else 0,
         Fact.HOURS_SINCE_LAST_PURCHASE: round(hours_since, 2) if hours_since is not None else None,

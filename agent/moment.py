@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +16,9 @@ from . import rules
 from .candidates import CandidateTools
 from .context import DecisionContext
 from .facts import Facts, compute_facts
+from .intake import take_in
 from .policies import PolicySet
+from .recall import recall_request
 
 __all__ = [
     "COMMIT_RESERVE_S",
@@ -92,6 +95,7 @@ class Moment:
     """The context's tools with this policy set's offer book."""
     trace: DecisionTrace = field(default_factory=DecisionTrace)
     draw: ArmDraw | None = None  # the arm a learning playbook drew before anyone decided
+    warnings: list[str] = field(default_factory=list)
 
     def lap(self, step: str, since: float) -> None:
         self.trace.steps_ms[step] = round((time.monotonic() - since) * 1000, 3)
@@ -102,9 +106,14 @@ async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: De
     now = ctx.clock.now()
     policies = ctx.policies.current()
     tools = ctx.tools.under(policies.offers)
+    request, warnings = take_in(request, policies.intake)
     subject = request.event.subject_id
     lookback = policies.guardrails.history_lookback()
-    history = await ctx.ledger.history(subject, since=now - lookback, now=now)
+    # one read of memory and one of the contact history, side by side
+    (request, memory), history = await asyncio.gather(
+        recall_request(request, ctx, deadline.model_remaining()),
+        ctx.ledger.history(subject, since=now - lookback, now=now),
+    )
     holdout = request.event.user_id is not None and in_holdout(
         subject, ctx.settings.holdout_percent, ctx.settings.holdout_salt
     )
@@ -126,7 +135,9 @@ async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: De
         pre=check_before(guard, offers=tools.offer_catalog),
         playbook=matches[0] if matches else None,
         tools=tools,
+        warnings=warnings,
     )
+    moment.trace.memory = memory
     moment.lap("open", began)
     return moment
 

@@ -143,7 +143,7 @@ def _event(request: DecideRequest) -> dict[str, Any]:
         "type": event.type,
         "at": event.occurred_at.isoformat(),
         "surface": event.context.surface,
-        "page": event.context.page,
+        "page": event.context.page_kind,
         "product_id": props.product_id,
         "category": props.category,
         "query": neutralise(props.query) if props.query else None,

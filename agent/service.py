@@ -13,12 +13,23 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from nextbest.contracts import DecidedBy, DecideRequest, Decision, FallbackReason, FeedbackOutcome, FeedbackResponse
+from nextbest.contracts import (
+    DecidedBy,
+    DecideRequest,
+    Decision,
+    Event,
+    FallbackReason,
+    FeedbackOutcome,
+    FeedbackResponse,
+)
+from nextbest.errors import StoreError
 from nextbest.settings import ServiceMode
+from nextbest.subjects import SubjectStore
 
 from .context import DecisionContext
 from .emit import emit_decision
 from .graph import build_graph, run_steps
+from .intake import canonical_event
 from .moment import Deadline, open_moment
 from .shadow import ShadowLog
 from .steps import DecisionState, Ready, gather, rules_proposal
@@ -27,6 +38,8 @@ __all__ = ["Decider"]
 
 log = logging.getLogger(__name__)
 
+REMEMBER_MIN_S = 0.05
+"""A decision waits this long for its memory write even when its deadline has passed."""
 BACKSTOP_SLACK_S = 0.02
 """The graph handles its own model timeout; this backstop only catches a run stuck elsewhere."""
 
@@ -38,6 +51,7 @@ class Decider:
         self.ctx = ctx
         self._graph = graph if graph is not None else build_graph()
         self._shadow_tasks: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self.shadow_log = ShadowLog(ctx.settings.data_dir / "shadow" / "decisions.jsonl")
 
     async def decide(self, request: DecideRequest) -> Decision:
@@ -46,6 +60,12 @@ class Decider:
             existing = await self.ctx.ledger.find_by_event(request.event.event_id)
             if existing is not None:
                 return existing.model_copy(update={"replayed": True})
+        decision = await self._decide(request, deadline)
+        if not request.dry_run:
+            await self._remember(request, deadline)
+        return decision
+
+    async def _decide(self, request: DecideRequest, deadline: Deadline) -> Decision:
         if self.ctx.model is None:
             return await self._direct(request, deadline, FallbackReason.NO_MODEL_CONFIGURED)
         if self.ctx.settings.mode is ServiceMode.SHADOW:
@@ -53,6 +73,25 @@ class Decider:
             self._shadow(request, served)
             return served
         return await self._with_model(request, deadline)
+
+    async def _remember(self, request: DecideRequest, deadline: Deadline) -> None:
+        """Record the decided event in memory, as `POST /v1/events` would. The answer waits for the write
+        only until its deadline (at least `REMEMBER_MIN_S`); a slower write finishes in the background."""
+        store = self.ctx.subjects
+        if store is None:
+            return
+        event, _ = canonical_event(request.event, self.ctx.policies.current().intake.events)
+        task = asyncio.create_task(self._record(store, event))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        await asyncio.wait({task}, timeout=max(deadline.remaining(), REMEMBER_MIN_S))
+
+    @staticmethod
+    async def _record(store: SubjectStore, event: Event) -> None:
+        try:
+            await store.record([event])
+        except (StoreError, ValueError) as exc:  # memory is best effort: the decision stands
+            log.warning("could not remember event %s: %s", event.event_id, exc)
 
     async def _direct(self, request: DecideRequest, deadline: Deadline, reason: FallbackReason) -> Decision:
         state = await run_steps(_start(request, deadline, ask_model=False, reason=reason), self.ctx)
@@ -122,9 +161,10 @@ class Decider:
         return answer
 
     async def drain(self) -> None:
-        """Wait for background shadow decisions, e.g. before shutdown or in tests."""
-        if self._shadow_tasks:
-            await asyncio.gather(*self._shadow_tasks, return_exceptions=True)
+        """Wait for background shadow decisions and memory writes, e.g. before shutdown or in tests."""
+        pending = self._shadow_tasks | self._background
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
 
 
 def _start(

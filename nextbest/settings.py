@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     retention_days: Annotated[int, Field(gt=0)] = Field(
         default=400, description="Days decisions and outcomes are kept; `nextbest prune` deletes older ones"
     )
+    memory_max_events: Annotated[int, Field(gt=0, le=10_000)] = Field(
+        default=200, description="Events remembered per subject (the newest are kept)"
+    )
+    memory_days: Annotated[int, Field(gt=0)] = Field(default=30, description="Days an event is remembered")
+    memory_timeout_ms: Annotated[int, Field(gt=0)] = Field(
+        default=100, description="Longest a decision waits for memory before deciding without it"
+    )
     holdout_percent: Annotated[float, Field(ge=0, le=100)] = 5.0
     holdout_salt: str = "nextbest-holdout-v1"
     learning_seed: int | None = Field(

@@ -11,12 +11,15 @@ from guardrails.policy_lint import GUARDRAILS_FILE, guardrail_findings
 from nextbest.policy import (
     Brand,
     Finding,
+    IntakeTables,
     LintReport,
     LintScope,
     OffersFile,
     Playbook,
     PromptSizer,
     content_hash,
+    intake_findings,
+    load_intake,
     load_playbook_files,
 )
 from nextbest.policy import lint_policy_dir as lint_playbooks
@@ -36,6 +39,7 @@ class PolicySet:
     guardrails: GuardrailPolicy
     playbooks: tuple[Playbook, ...]
     offers: OffersFile = field(default_factory=OffersFile)
+    intake: IntakeTables = field(default_factory=IntakeTables)
     files: dict[str, str] = field(default_factory=dict, compare=False)
 
     def playbook(self, playbook_id: str) -> Playbook | None:
@@ -47,7 +51,8 @@ def load_policy_set(root: Path) -> PolicySet:
     loaded = load_playbook_files(root)
     guardrails_path = root / GUARDRAILS_FILE
     guardrails = load_guardrail_policy(guardrails_path)
-    files = {**loaded.files, GUARDRAILS_FILE: read_policy_text(guardrails_path)}
+    intake = load_intake(root)
+    files = {**loaded.files, GUARDRAILS_FILE: read_policy_text(guardrails_path), **intake.files}
     return PolicySet(
         root=root,
         version=content_hash(files),
@@ -55,6 +60,7 @@ def load_policy_set(root: Path) -> PolicySet:
         guardrails=guardrails,
         playbooks=loaded.playbooks,
         offers=loaded.offers,
+        intake=intake,
         files=files,
     )
 
@@ -71,6 +77,6 @@ def lint_policy_dir(root: Path, *, world: World | None, token_budget: int, sizer
         world=world,
         token_budget=token_budget,
         sizer=sizer,
-        file_checks=(_guardrails,),
+        file_checks=(_guardrails, lambda scope: intake_findings(scope.root)),
         authority=lambda folder: load_policy_set(folder).version,
     )

@@ -19,6 +19,7 @@ __all__ = [
     "contact_from_row",
     "contact_values",
     "from_us",
+    "renamed_body",
     "reserved_contact",
     "to_us",
 ]
@@ -88,3 +89,10 @@ def contact_values(subject_id: str, contact: Contact) -> tuple[Any, ...]:
         to_us(contact.at),
         contact.status.value,
     )
+
+
+def renamed_body(decision: Decision, pseudonym: str) -> str:
+    """A stored decision's body with its user named by the pseudonym (an anonymous one has no user id)."""
+    if decision.user_id is None:
+        return decision.model_dump_json()
+    return decision.model_copy(update={"user_id": pseudonym}).model_dump_json()

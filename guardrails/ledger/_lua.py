@@ -18,7 +18,8 @@ local function counts(c, cap, now, ttl)
 end
 """
 
-# KEYS: event, decision, contact ids by time (zset), contacts (hash), the log: decision ids by decided time (zset)
+# KEYS: event, decision, contact ids by time (zset), contacts (hash), the log: decision ids by decided time (zset),
+#       the subject's decision ids (set)
 # ARGV: decision_id, body, subject, fingerprint, contact json or '', now_us, ttl_us, caps json, would_have, at_us,
 #       decided_at_us
 COMMIT = (
@@ -49,6 +50,7 @@ redis.call('SET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'body', ARGV[2], 'subject', ARGV[3], 'fingerprint', ARGV[4], 'would_have', ARGV[9],
   'recorded_at', ARGV[6])
 redis.call('ZADD', KEYS[5], ARGV[11], ARGV[1])
+redis.call('SADD', KEYS[6], ARGV[1])
 if ARGV[5] ~= '' then
   redis.call('ZADD', KEYS[3], ARGV[10], ARGV[1])
   redis.call('HSET', KEYS[4], ARGV[1], ARGV[5])

@@ -17,7 +17,7 @@ from ._codec import to_us
 from ._log_rows import decision_cursor, decision_row, doomed_deletes, outcome_cursor, outcome_row, until_us
 from .interface import PruneCounts
 
-__all__ = ["LOG_MIGRATION", "decisions_page", "outcomes_page", "prune"]
+__all__ = ["LOG_MIGRATION", "decisions_page", "outcomes_page", "prune", "pseudonymise"]
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 
@@ -69,3 +69,15 @@ async def prune(conn: Conn, before: datetime) -> PruneCounts:
     bound = {"before": to_us(before)}
     outcomes, contacts, decisions = [(await conn.execute(statement, bound)).rowcount for statement in _PRUNE]
     return PruneCounts(decisions=decisions, contacts=contacts, outcomes=outcomes)
+
+
+async def pseudonymise(conn: Conn, subject_id: str, pseudonym: str) -> int:
+    """Rename a subject throughout the log, inside the caller's transaction."""
+    decisions = await conn.execute(
+        "UPDATE decisions SET subject_id = %(p)s, body = CASE WHEN body->>'user_id' IS NULL THEN body"
+        " ELSE jsonb_set(body, '{user_id}', to_jsonb(%(p)s::text)) END WHERE subject_id = %(s)s",
+        {"p": pseudonym, "s": subject_id},
+    )
+    await conn.execute("UPDATE contacts SET subject_id = %s WHERE subject_id = %s", (pseudonym, subject_id))
+    await conn.execute("UPDATE feedback SET subject_id = %s WHERE subject_id = %s", (pseudonym, subject_id))
+    return decisions.rowcount

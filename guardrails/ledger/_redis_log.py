@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 
 from nextbest.contracts import Decision, DecisionRow, OutcomeRow
 
-from ._codec import to_us
+from ._codec import renamed_body, to_us
 from ._log_rows import decision_cursor, decision_row, outcome_cursor, outcome_row
 from .interface import PruneCounts
 
@@ -133,10 +133,32 @@ class RedisLog:
             pipe.zrem(self._key("contacts", subject), decision_id)
             pipe.hdel(self._key("contact", subject), decision_id)
             pipe.zrem(self._key("log", DECISIONS), decision_id)
+            pipe.srem(self._key("subject", subject), decision_id)
             if outcomes:
                 pipe.zrem(self._key("log", OUTCOMES), *(f"{decision_id}{SEPARATOR}{o}" for o in outcomes))
             await self._call(pipe.execute())
         return PruneCounts(decisions=1, contacts=int(contact_at is not None), outcomes=len(outcomes))
+
+    async def pseudonymise(self, subject_id: str, pseudonym: str) -> int:
+        """Rename a subject throughout the log: its decisions (found through `subject:<id>` and its contacts),
+        and its per-subject keys, in one MULTI."""
+        listed = await self._call(self._redis.smembers(self._key("subject", subject_id)))
+        contacted = await self._call(self._redis.zrange(self._key("contacts", subject_id), 0, -1))
+        ids = sorted({str(i) for i in listed} | {str(i) for i in contacted})
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for decision_id in ids:
+                pipe.hget(self._key("decision", decision_id), "body")
+            bodies = await self._call(pipe.execute()) if ids else []
+        renamed = [(i, body) for i, body in zip(ids, bodies, strict=True) if body is not None]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for decision_id, body in renamed:
+                new_body = renamed_body(Decision.model_validate_json(body), pseudonym)
+                pipe.hset(self._key("decision", decision_id), mapping={"subject": pseudonym, "body": new_body})
+            for kind in ("contacts", "contact", "converted", "subject"):
+                pipe.copy(self._key(kind, subject_id), self._key(kind, pseudonym), replace=True)
+                pipe.delete(self._key(kind, subject_id))
+            await self._call(pipe.execute())
+        return len(renamed)
 
 
 def _add(left: PruneCounts, right: PruneCounts) -> PruneCounts:

@@ -11,11 +11,11 @@ from datetime import datetime
 
 from nextbest.contracts import Decision, DecisionRow, OutcomeRow
 
-from ._codec import to_us
+from ._codec import renamed_body, to_us
 from ._log_rows import decision_cursor, decision_row, doomed_deletes, outcome_cursor, outcome_row, until_us
 from .interface import PruneCounts
 
-__all__ = ["decisions_page", "outcomes_page", "prune", "upgrade"]
+__all__ = ["decisions_page", "outcomes_page", "prune", "pseudonymise", "upgrade"]
 
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS decisions_by_decided ON decisions (decided_at_us, decision_id);
@@ -80,3 +80,16 @@ def prune(db: sqlite3.Connection, before: datetime) -> PruneCounts:
     bound = {"before": to_us(before)}
     outcomes, contacts, decisions = (db.execute(statement, bound).rowcount for statement in _PRUNE)
     return PruneCounts(decisions=decisions, contacts=contacts, outcomes=outcomes)
+
+
+def pseudonymise(db: sqlite3.Connection, subject_id: str, pseudonym: str) -> int:
+    """Rename a subject throughout the log; the caller holds a write transaction."""
+    rows = db.execute("SELECT decision_id, body FROM decisions WHERE subject_id = ?", (subject_id,)).fetchall()
+    for row in rows:
+        body = renamed_body(Decision.model_validate_json(row["body"]), pseudonym)
+        db.execute(
+            "UPDATE decisions SET subject_id = ?, body = ? WHERE decision_id = ?", (pseudonym, body, row["decision_id"])
+        )
+    db.execute("UPDATE contacts SET subject_id = ? WHERE subject_id = ?", (pseudonym, subject_id))
+    db.execute("UPDATE feedback SET subject_id = ? WHERE subject_id = ?", (pseudonym, subject_id))
+    return len(rows)

@@ -121,4 +121,10 @@ class Ledger(Protocol):
         `guardrails.ledger.log.prune_cutoff`, so no cap window loses a contact it still counts."""
         ...
 
+    async def pseudonymise(self, subject_id: str, pseudonym: str) -> int:
+        """Erasure: rename the subject to `pseudonym` in every row of the decision log (decisions, their
+        contacts and outcomes, and the decisions' `user_id`), so the log keeps its counts but no longer names
+        the person. Returns how many decisions were renamed."""
+        ...
+
     async def close(self) -> None: ...

@@ -280,6 +280,11 @@ class PostgresLedger:
         async with self._tx() as conn:
             return await _postgres_log.prune(conn, before)
 
+    async def pseudonymise(self, subject_id: str, pseudonym: str) -> int:
+        async with self._tx() as conn:
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (subject_id,))
+            return await _postgres_log.pseudonymise(conn, subject_id, pseudonym)
+
     async def close(self) -> None:
         await self._pool.close()
 

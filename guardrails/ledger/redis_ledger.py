@@ -3,6 +3,7 @@
 Keys, under `prefix`: `event:<event_id>` → decision id; `decision:<id>` → hash (body, subject,
 fingerprint, would_have); `contacts:<subject>` → zset of decision ids by contact time;
 `contact:<subject>` → hash of contact JSON; `feedback:<id>` → hash of outcome → time; `converted:<subject>`;
+`subject:<subject>` → set of the subject's decision ids (for erasure);
 `log:decisions` and `log:outcomes` → the decision log's time indexes (see `_redis_log`).
 A script touches keys of one subject only, but the keys carry no hash tag: this targets one Redis
 (or a primary with replicas), not Redis Cluster.
@@ -150,6 +151,7 @@ class RedisLedger:
             self._key("contacts", subject_id),
             self._key("contact", subject_id),
             self._key("log", DECISIONS),
+            self._key("subject", subject_id),
         ]
         args: list[Any] = [
             decision.decision_id,
@@ -241,6 +243,9 @@ class RedisLedger:
 
     async def prune(self, before: datetime) -> PruneCounts:
         return await self._log.prune(before)
+
+    async def pseudonymise(self, subject_id: str, pseudonym: str) -> int:
+        return await self._log.pseudonymise(subject_id, pseudonym)
 
     async def ping(self) -> None:
         """Raise StoreError when Redis cannot be reached."""

@@ -274,6 +274,13 @@ class SqliteLedger:
 
         return await self._run(work)
 
+    async def pseudonymise(self, subject_id: str, pseudonym: str) -> int:
+        def work() -> int:
+            with self._transaction() as db:
+                return _sqlite_log.pseudonymise(db, subject_id, pseudonym)
+
+        return await self._run(work)
+
     async def close(self) -> None:
         if self._closed:
             return

@@ -19,6 +19,7 @@ from nextbest.clock import Clock, SystemClock
 from nextbest.errors import NextbestError
 from nextbest.learning import Learner, open_arm_store
 from nextbest.settings import Settings
+from nextbest.subjects import SubjectStore, open_subject_store
 from nextbest.world import World, load_world
 from tools.candidates import CatalogView
 from tools.catalog import CachedSearch, CatalogIndex, CatalogSearch
@@ -41,6 +42,7 @@ class Runtime:
     world: World
     decider: Decider
     ledger: Ledger
+    subjects: SubjectStore
     policies: ReloadingPolicies
     exit_stack: AsyncExitStack
 
@@ -106,6 +108,7 @@ async def open_runtime(
     world: World | None = None,
     http_client: HttpClient | None = None,
     search: CatalogSearch | Literal["auto"] | None = "auto",
+    subjects: SubjectStore | None = None,
 ) -> Runtime:
     """Open every dependency; `aclose()` releases them. Arguments override settings, for tests and benchmarks."""
     stack = AsyncExitStack()
@@ -117,6 +120,9 @@ async def open_runtime(
     stack.push_async_callback(ledger.close)
     learner = Learner(await open_arm_store(settings), seed=settings.learning_seed)
     stack.push_async_callback(learner.close)
+    if subjects is None:
+        subjects = await open_subject_store(settings, clock=clock)
+    stack.push_async_callback(subjects.close)
     if model is None and settings.model:
         client = http_client or model_http_client(
             max_connections=settings.model_max_connections, timeout_s=settings.default_deadline_ms / 1000
@@ -139,10 +145,17 @@ async def open_runtime(
         policies=policies or reloading,
         tools=tools,
         ledger=ledger,
+        subjects=subjects,
         model=model,
         toolbox=DecisionToolBox.from_registry(ToolDeps(tools.catalog, tools.inventory, search=index)),
         learner=learner,
     )
     return Runtime(
-        settings=settings, world=world, decider=Decider(ctx), ledger=ledger, policies=reloading, exit_stack=stack
+        settings=settings,
+        world=world,
+        decider=Decider(ctx),
+        ledger=ledger,
+        subjects=subjects,
+        policies=reloading,
+        exit_stack=stack,
     )

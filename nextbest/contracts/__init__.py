@@ -27,24 +27,42 @@ from ._decision import (
     OfferPick,
     ProductPick,
 )
-from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
-from ._learning import ArmDraw, ArmKind
-from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
-from ._proposal import ActionProposal, ModelChoice, ProposedProduct
-from ._reports import Interval, LiftReport, OpeEstimate, OpeReport, PlaybookLift, RatioCheck
-from ._request import (
+from ._event import (
+    CallConsent,
+    CallType,
     CartItem,
-    Consent,
-    DecideRequest,
+    DeviceContext,
     Event,
     EventContext,
     EventProperties,
     KnownEventType,
+    LocationContext,
     Order,
+    PageContext,
+)
+from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
+from ._learning import ArmDraw, ArmKind
+from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
+from ._profile import (
+    Consent,
+    ExternalId,
+    GrantState,
     Profile,
     Purchase,
     RecentEvent,
+    SubscriptionState,
     Traits,
+)
+from ._proposal import ActionProposal, ModelChoice, ProposedProduct
+from ._reports import Interval, LiftReport, OpeEstimate, OpeReport, PlaybookLift, RatioCheck
+from ._request import DecideRequest
+from ._subjects import (
+    EventBatch,
+    EventsAccepted,
+    MemoryTrace,
+    ProfileRecord,
+    RememberedEvent,
+    SubjectErased,
 )
 from ._world import (
     Availability,
@@ -70,6 +88,8 @@ __all__ = [
     "ArmDraw",
     "ArmKind",
     "Availability",
+    "CallConsent",
+    "CallType",
     "CandidateSet",
     "CartItem",
     "Channel",
@@ -80,13 +100,18 @@ __all__ = [
     "Decision",
     "DecisionRow",
     "DecisionTrace",
+    "DeviceContext",
     "Event",
+    "EventBatch",
     "EventContext",
     "EventProperties",
+    "EventsAccepted",
+    "ExternalId",
     "FallbackReason",
     "FeedbackOutcome",
     "FeedbackRequest",
     "FeedbackResponse",
+    "GrantState",
     "GuardrailStage",
     "GuardrailVerdict",
     "Identifier",
@@ -94,6 +119,8 @@ __all__ = [
     "KnownEventType",
     "LiftReport",
     "LinkKind",
+    "LocationContext",
+    "MemoryTrace",
     "MessageCopy",
     "ModelCall",
     "ModelChoice",
@@ -109,19 +136,24 @@ __all__ = [
     "Order",
     "OrderLine",
     "OutcomeRow",
+    "PageContext",
     "PlaybookLift",
     "Product",
     "ProductCandidate",
     "ProductLink",
     "ProductPick",
     "Profile",
+    "ProfileRecord",
     "ProposedProduct",
     "Purchase",
     "RatioCheck",
     "RecentEvent",
     "RedemptionChannel",
+    "RememberedEvent",
     "StockLevel",
     "Store",
+    "SubjectErased",
+    "SubscriptionState",
     "TimeZoneName",
     "Traits",
     "Variant",

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field, NonNegativeFloat, NonNegativeInt
 
 from ._common import ActionKind, Channel, Contract, DecidedBy, FallbackReason, Identifier, VerdictOutcome
 from ._learning import ArmDraw
+from ._subjects import MemoryTrace
 
 
 class GuardrailStage(StrEnum):
@@ -70,6 +71,9 @@ class DecisionTrace(Contract):
     adjustments: list[str] = Field(
         default_factory=list, description="What validation corrected in the model's answer instead of rejecting it"
     )
+    memory: MemoryTrace | None = Field(
+        default=None, description="Remembered events and stored profile fields this decision used"
+    )
 
     @property
     def prompt_tokens(self) -> int:
@@ -111,3 +115,7 @@ class Decision(Contract):
     decided_at: AwareDatetime
     latency_ms: NonNegativeFloat = 0
     trace: DecisionTrace = Field(default_factory=DecisionTrace)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Fields of the request that had no effect, e.g. 'properties.foo: not used'",
+    )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ._common import Contract, Identifier
-from ._request import Timestamp
+from ._common import Contract, Identifier, Timestamp
 
 
 class FeedbackOutcome(StrEnum):

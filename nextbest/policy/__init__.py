@@ -6,6 +6,16 @@ The guardrail policy is the guardrails' own; `agent.policies` loads the whole fo
 from nextbest.yamlfile import validate_yaml
 
 from ._checks import PromptSizer
+from ._intake import (
+    CONSENT_FILE,
+    EVENTS_FILE,
+    ConsentSignals,
+    EventNames,
+    IntakeTables,
+    event_key,
+    intake_findings,
+    load_intake,
+)
 from ._lint import FileCheck, LintScope, lint_policy_dir
 from ._loader import PlaybookFiles, content_hash, load_playbook, load_playbook_files, split_front_matter
 from ._offers import OFFERS_FILE, OfferBook, OfferOverlay, OffersCheck, OffersFile, check_offers_file, merge_offers
@@ -43,16 +53,21 @@ from ._templates import (
 
 __all__ = [
     "COMMON_FIELDS",
+    "CONSENT_FILE",
+    "EVENTS_FILE",
     "OFFERS_FILE",
     "OFFER_FIELDS",
     "Arms",
     "Brand",
     "CandidateSpec",
     "Condition",
+    "ConsentSignals",
+    "EventNames",
     "Fact",
     "FallbackRules",
     "FileCheck",
     "Finding",
+    "IntakeTables",
     "Learning",
     "LearningPolicy",
     "Limits",
@@ -78,7 +93,10 @@ __all__ = [
     "check_offers_file",
     "check_template",
     "content_hash",
+    "event_key",
+    "intake_findings",
     "lint_policy_dir",
+    "load_intake",
     "load_playbook",
     "load_playbook_files",
     "merge_offers",

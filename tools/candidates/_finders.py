@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 
 from nextbest.contracts import DecideRequest, Product, Store
 from nextbest.policy import ProductSource
@@ -14,6 +15,8 @@ from .view import CatalogView
 
 PRICE_BANDS: dict[str, tuple[float, float]] = {"budget": (0, 60), "mid": (25, 200), "premium": (90, 100_000)}
 SESSION_EVENTS = ("product_view", "search", "add_to_cart")
+SESSION_WINDOW = timedelta(hours=2)
+"""How far back a bare event looks for the session's latest intent (the `session_views` fact's window)."""
 
 
 @dataclass(frozen=True)
@@ -123,21 +126,39 @@ def order_items(given: SourceInput) -> Hits:
     return hits, hits[0] if hits else None
 
 
+def latest_intent(request: DecideRequest) -> tuple[str | None, str | None]:
+    """(query, product id) the session's latest intent names: the event's own, else, for a bare event, the
+    newest search or product event of the session in `recent_events` (remembered ones included)."""
+    props = request.event.properties
+    if props.query or props.product_id or request.profile is None:
+        return props.query, props.product_id
+    at = request.event.occurred_at
+    session = [
+        event
+        for event in request.profile.recent_events
+        if event.type in SESSION_EVENTS
+        and (event.query or event.product_id)
+        and at - SESSION_WINDOW <= event.occurred_at <= at
+    ]
+    latest = max(session, key=lambda event: event.occurred_at, default=None)
+    return (latest.query, latest.product_id) if latest is not None else (None, None)
+
+
 def session_intent(given: SourceInput) -> Hits:
     """The latest intent leads: a search query beats the viewed product, which beats earlier views."""
     request, catalog, search = given.request, given.catalog, given.search
-    props = request.event.properties
+    query, product_id = latest_intent(request)
     hits: list[SourceHit] = []
     anchor: SourceHit | None = None
-    if props.query and search is not None:
+    if query and search is not None:
         # A search hit that fits what the session looked at earlier (a card for the viewed camera) ranks first.
         fits = {hit.product_id for hit in _earlier_session(request, catalog)}
-        ids = search_ids(search, props.query, k=15)
+        ids = search_ids(search, query, k=15)
         hits += [
             SourceHit(pid, ProductSource.SESSION_INTENT, round(0.95 - i * 0.02 + (0.04 if pid in fits else 0), 4))
             for i, pid in enumerate(ids)
         ]
-    product = catalog.get(props.product_id) if props.product_id else None
+    product = catalog.get(product_id) if product_id else None
     if product is not None:
         anchor = SourceHit(product.product_id, ProductSource.EVENT_PRODUCT, 1.0)
         hits += _links(product, ProductSource.SESSION_INTENT, 0.85, compatible=True)
@@ -148,7 +169,7 @@ def session_intent(given: SourceInput) -> Hits:
                 SourceHit(pid, ProductSource.SESSION_INTENT, 0.6 - i * 0.01, None) for i, pid in enumerate(similar)
             ]
     hits += _earlier_session(request, catalog)
-    viewed = {props.product_id} if props.product_id else set()
+    viewed = {product_id} if product_id else set()
     return [hit for hit in hits if hit.product_id not in viewed], anchor
 
 

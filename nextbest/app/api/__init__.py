@@ -26,6 +26,7 @@ from ._ops import ObserverDep, install_ops_routes, instrument_runtime
 from ._replay import mark_replay
 from ._reports import install_report_routes
 from ._scopes import Access, PrincipalDep, authorize
+from ._subjects import install_subject_routes
 
 __all__ = ["create_app"]
 
@@ -89,6 +90,7 @@ def create_app(
     install_cors(app, settings)
     app.add_middleware(AccessLog)  # added last: the outermost, so it sees every answer
     _routes(app)
+    install_subject_routes(app)
     install_ops_routes(app)
     install_report_routes(app)
     install_openapi(app, AccessDoc.from_settings(settings))

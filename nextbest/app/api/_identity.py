@@ -5,6 +5,9 @@ the site's server signs the user id with `NEXTBEST_IDENTITY_SECRET` and the page
 `Nextbest-User-Hash` header: `hex(HMAC-SHA256(secret, user_id))`. Without a valid one the call is decided for
 the anonymous id alone, with no profile (so no traits are read or written under the claimed user); with no
 anonymous id either it is refused.
+
+`POST /v1/events` follows the same rule per event: an unverified user id is dropped (so a page can neither
+link an anonymous visitor to someone else nor write their traits), and an event left with no id is refused.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ import hmac
 from fastapi import HTTPException
 from pydantic import SecretStr
 
-from nextbest.contracts import Channel, DecideRequest
+from nextbest.contracts import Channel, DecideRequest, Event
 
 from ._scopes import Principal
 
-__all__ = ["ON_SITE_CHANNELS", "ON_SITE_SURFACES", "USER_HASH_HEADER", "admit", "user_hash"]
+__all__ = ["ON_SITE_CHANNELS", "ON_SITE_SURFACES", "USER_HASH_HEADER", "admit", "admit_events", "user_hash"]
 
 USER_HASH_HEADER = "Nextbest-User-Hash"
 ON_SITE_SURFACES = frozenset({"web", "app"})
@@ -68,3 +71,21 @@ def admit(
         raise HTTPException(403, f"user {claimed!r} is not verified: {how}")
     anonymous = event.model_copy(update={"user_id": None})
     return request.model_copy(update={"event": anonymous, "profile": None})
+
+
+def admit_events(
+    events: list[Event], principal: Principal, presented_hash: str | None, secret: SecretStr | None
+) -> list[Event]:
+    """The events as this caller may record them: unchanged for a secret key (or with auth off)."""
+    if not principal.publishable:
+        return events
+    admitted = []
+    for event in events:
+        if event.user_id is None or _verified(event.user_id, presented_hash, secret):
+            admitted.append(event)
+        elif event.anonymous_id:
+            admitted.append(event.model_copy(update={"user_id": None}))
+        else:
+            how = f"send {USER_HASH_HEADER} for it, or an anonymous_id alone"
+            raise HTTPException(403, f"event {event.event_id!r}: user {event.user_id!r} is not verified: {how}")
+    return admitted

@@ -43,12 +43,13 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope] = {
     ("GET", "/docs/oauth2-redirect"): Scope.PUBLIC,
     ("GET", "/redoc"): Scope.PUBLIC,
     ("POST", "/v1/decide"): Scope.PUBLISHABLE,
-    ("POST", "/v1/events"): Scope.PUBLISHABLE,  # not served yet: declared so the events route inherits it
+    ("POST", "/v1/events"): Scope.PUBLISHABLE,  # _identity.admit_events drops unverified user ids
     ("POST", "/v1/feedback"): Scope.PUBLISHABLE,
     ("GET", "/v1/decisions/{decision_id}"): Scope.SECRET,
     ("GET", "/v1/policies"): Scope.SECRET,
     ("POST", "/v1/policies/reload"): Scope.SECRET,
     ("GET", "/v1/reports/lift"): Scope.SECRET,
+    ("DELETE", "/v1/subjects/{subject_id}"): Scope.SECRET,
 }
 
 _GRANTS: dict[Scope, frozenset[Scope]] = {

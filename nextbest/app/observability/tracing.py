@@ -155,6 +155,10 @@ class TracedLedger:
         with self._call("prune"):
             return await self.inner.prune(before)
 
+    async def pseudonymise(self, subject_id: str, pseudonym: str) -> int:
+        with self._call("pseudonymise"):
+            return await self.inner.pseudonymise(subject_id, pseudonym)
+
     async def close(self) -> None:
         await self.inner.close()
 

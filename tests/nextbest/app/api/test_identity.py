@@ -115,3 +115,25 @@ def test_the_readme_in_app_example_works_with_a_publishable_key(client: Any) -> 
     headers = _headers(**{USER_HASH_HEADER: user_hash(IDENTITY, "C0009")})
     decision = client.post("/v1/decide", json=body, headers=headers).json()
     assert (decision["user_id"], decision["action"], decision["channel"]) == ("C0009", "recommendation", "app")
+
+
+def _identify(user: str, anonymous: str | None) -> dict[str, Any]:
+    return {
+        "event_id": f"evt-link-{user}-{anonymous}",
+        "type": "identify",
+        "occurred_at": "2026-11-28T14:00:00Z",
+        "user_id": user,
+        "anonymous_id": anonymous,
+        "properties": {"traits": {"first_name": "Mallory"}},
+    }
+
+
+def test_a_publishable_key_cannot_link_or_write_traits_for_an_unverified_user(client: Any) -> None:
+    answer = client.post("/v1/events", json=_identify("member-q7", "cookie-q7"), headers=_headers())
+    assert answer.status_code == 200
+    assert answer.json()["linked"] == [] and answer.json()["profiles_updated"] == 0
+    verified = _headers(**{USER_HASH_HEADER: user_hash(IDENTITY, "member-q7")})
+    linked = client.post("/v1/events", json=_identify("member-q7", "cookie-q8"), headers=verified).json()
+    assert linked["linked"] == ["anon:cookie-q8"] and linked["profiles_updated"] == 1
+    refused = client.post("/v1/events", json=_identify("member-q9", None), headers=_headers())
+    assert refused.status_code == 403 and "not verified" in refused.text

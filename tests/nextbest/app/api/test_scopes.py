@@ -29,6 +29,11 @@ def _feedback() -> tuple[dict[str, Any], dict[str, str]]:
     return {"decision_id": "dec_unknown", "outcome": "clicked", "occurred_at": NOW.isoformat()}, {}
 
 
+def _events() -> tuple[dict[str, Any], dict[str, str]]:
+    event = {"event_id": "evt-scope-1", "type": "page_view", "occurred_at": NOW.isoformat(), "anonymous_id": "v-9"}
+    return {"batch": [event]}, {}
+
+
 # (method, path, body and headers) -> the status for each caller: no key, publishable, secret.
 CASES: list[tuple[str, str, Callable[[], tuple[dict[str, Any], dict[str, str]]] | None, tuple[int, int, int]]] = [
     ("GET", "/healthz", None, (200, 200, 200)),
@@ -44,6 +49,8 @@ CASES: list[tuple[str, str, Callable[[], tuple[dict[str, Any], dict[str, str]]] 
     ("GET", "/v1/policies", None, (401, 403, 200)),
     ("POST", "/v1/policies/reload", None, (401, 403, 200)),
     ("GET", "/v1/reports/lift", None, (401, 403, 200)),
+    ("POST", "/v1/events", _events, (401, 200, 200)),
+    ("DELETE", "/v1/subjects/{subject_id}", None, (401, 403, 200)),
 ]
 
 
@@ -77,7 +84,7 @@ def test_route_under_each_scope(
     body, headers = make() if make else (None, {})
     if key is not None:
         headers = headers | {"Authorization": f"Bearer {key}"}
-    url = path.replace("{decision_id}", "dec_unknown")
+    url = path.replace("{decision_id}", "dec_unknown").replace("{subject_id}", "nobody-known")
     response = client.request(method, url, json=body, headers=headers)
     assert response.status_code == expected[caller], response.text
     if response.status_code == 403:

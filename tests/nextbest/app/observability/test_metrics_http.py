@@ -46,8 +46,10 @@ def test_metrics_count_decisions_by_their_labels(tmp_path: Path, serve: Any) -> 
     with serve({"NEXTBEST_DATA_DIR": str(tmp_path)}) as (base, _):
         before = _samples(base)
         assert _sum(before, "nextbest_decisions_total") == 0
-        made = [httpx.post(f"{base}/v1/decide", json=_body(name), timeout=10).json()
-                for name in ("cart_abandonment", "cross_sell_app", "nothing_fits")]
+        made = [
+            httpx.post(f"{base}/v1/decide", json=_body(name), timeout=10).json()
+            for name in ("cart_abandonment", "cross_sell_app", "nothing_fits")
+        ]
         replay = httpx.post(f"{base}/v1/decide", json=_body("cart_abandonment"), timeout=10)
         assert replay.json()["replayed"] is True
         cart = replay.json()
@@ -56,8 +58,11 @@ def test_metrics_count_decisions_by_their_labels(tmp_path: Path, serve: Any) -> 
     assert _sum(after, "nextbest_decisions_total") == 3, "a replay is not a new decision"
     assert _sum(after, "nextbest_decisions_total", decided_by="rules") == 3
     for decision in made:
-        labels = {"action": decision["action"], "playbook": decision["use_case"] or "",
-                  "fallback_reason": decision["fallback_reason"] or ""}
+        labels = {
+            "action": decision["action"],
+            "playbook": decision["use_case"] or "",
+            "fallback_reason": decision["fallback_reason"] or "",
+        }
         assert _sum(after, "nextbest_decisions_total", **labels) >= 1, labels
     assert _sum(after, "nextbest_decisions_total", playbook=cart["use_case"], action=cart["action"]) >= 1
     assert _sum(after, "nextbest_decision_seconds_count", decided_by="rules") == 3
@@ -83,10 +88,27 @@ def _free_port() -> int:
 @contextmanager
 def _serve_workers(data_dir: Path, workers: int) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "NEXTBEST_DATA_DIR": str(data_dir), "NEXTBEST_MODEL": "", "NEXTBEST_REDIS_URL": "",
-           "NEXTBEST_API_KEYS": "", "NEXTBEST_POLICY_WATCH": "false", "NEXTBEST_HOLDOUT_PERCENT": "0"}
-    command = [sys.executable, "-m", "nextbest.app.cli", "serve", "--port", str(port), "--workers", str(workers),
-               "--log-level", "warning"]
+    env = {
+        **os.environ,
+        "NEXTBEST_DATA_DIR": str(data_dir),
+        "NEXTBEST_MODEL": "",
+        "NEXTBEST_REDIS_URL": "",
+        "NEXTBEST_API_KEYS": "",
+        "NEXTBEST_POLICY_WATCH": "false",
+        "NEXTBEST_HOLDOUT_PERCENT": "0",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "nextbest.app.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -27,8 +27,9 @@ async def test_a_decision_is_one_span_over_node_spans_over_model_tool_and_ledger
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     request = example("cart_abandonment")
-    model = ScriptedModel([[ToolCall(id="c1", name="check_inventory", arguments={"product_ids": ["P0214"]})],
-                           choose_first_candidate()])
+    model = ScriptedModel(
+        [[ToolCall(id="c1", name="check_inventory", arguments={"product_ids": ["P0214"]})], choose_first_candidate()]
+    )
     runtime = await runtime_factory(clock=FixedClock(request.event.occurred_at), model=model)
     observer = Observer(DecisionMetrics(), provider.get_tracer("test"))
     instrument_runtime(runtime, observer)

@@ -46,8 +46,14 @@ class Streams:
     body = staticmethod(event_body)
 
     def options(self, consumer: str = "c1", **more: Any) -> dict[str, Any]:
-        return {"stream": self.key, "group": self.group, "consumer": consumer, "out_stream": self.out,
-                "dead_stream": self.dead, **more}
+        return {
+            "stream": self.key,
+            "group": self.group,
+            "consumer": consumer,
+            "out_stream": self.out,
+            "dead_stream": self.dead,
+            **more,
+        }
 
     async def add(self, count: int, start: int = 0) -> list[str]:
         ids = []

@@ -19,14 +19,33 @@ pytestmark = pytest.mark.redis
 
 EVENTS = 1500
 SIGNAL_AFTER = 30
-ENV = {"NEXTBEST_HOLDOUT_PERCENT": "0", "NEXTBEST_MODEL": "", "NEXTBEST_REDIS_URL": "", "NEXTBEST_DATABASE_URL": "",
-       "NEXTBEST_API_KEYS": "", "NEXTBEST_POLICY_WATCH": "false"}
+ENV = {
+    "NEXTBEST_HOLDOUT_PERCENT": "0",
+    "NEXTBEST_MODEL": "",
+    "NEXTBEST_REDIS_URL": "",
+    "NEXTBEST_DATABASE_URL": "",
+    "NEXTBEST_API_KEYS": "",
+    "NEXTBEST_POLICY_WATCH": "false",
+}
 
 
 def _consumer(streams: Any, data_dir: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "nextbest.app.cli", "consume", "--redis-stream", streams.key,
-               "--group", streams.group, "--consumer", "c1", "--concurrency", "8",
-               "--redis-url", "redis://127.0.0.1:6379/0"]
+    command = [
+        sys.executable,
+        "-m",
+        "nextbest.app.cli",
+        "consume",
+        "--redis-stream",
+        streams.key,
+        "--group",
+        streams.group,
+        "--consumer",
+        "c1",
+        "--concurrency",
+        "8",
+        "--redis-url",
+        "redis://127.0.0.1:6379/0",
+    ]
     env = {**os.environ, **ENV, "NEXTBEST_DATA_DIR": str(data_dir)}
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -35,8 +54,9 @@ async def _acked_event_ids(streams: Any) -> tuple[list[str], int]:
     """The event ids of the messages the group acked (delivered and no longer pending), and how many are pending."""
     group = next(g for g in await streams.client.xinfo_groups(streams.key) if g["name"] == streams.group)
     delivered = await streams.client.xrange(streams.key, max=group["last-delivered-id"])
-    pending = {row["message_id"] for row in await streams.client.xpending_range(streams.key, streams.group,
-                                                                                  "-", "+", EVENTS)}
+    pending = {
+        row["message_id"] for row in await streams.client.xpending_range(streams.key, streams.group, "-", "+", EVENTS)
+    }
     acked = [fields["request"] for entry_id, fields in delivered if entry_id not in pending]
     return [_event_id(body) for body in acked], len(pending)
 
@@ -50,6 +70,7 @@ async def test_sigterm_mid_load_drains_exits_0_and_loses_nothing_acked(streams: 
     await streams.add(EVENTS)
     process = _consumer(streams, tmp_path / "data")
     try:
+
         async def some_published() -> bool:
             assert process.poll() is None, process.stderr.read().decode() if process.stderr else "exited"
             return int(await streams.client.xlen(streams.out)) >= SIGNAL_AFTER
