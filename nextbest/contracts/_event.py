@@ -266,14 +266,19 @@ class Event(Contract):
         stamp = next((at for at in stamps if at is not None), None)
         occurred_at = _one_of(self.occurred_at, stamp, "occurred_at and timestamp")
         kind = self.type or (CallType.TRACK.value if self.event is not None else None)
+        absent = {
+            name: message
+            for name, value, message in (
+                ("event_id", event_id, "Field required: event_id (or Segment's messageId)"),
+                ("occurred_at", occurred_at, "Field required: occurred_at (or Segment's timestamp)"),
+                ("type", kind, "Field required: type (or a track call's event)"),
+            )
+            if not value
+        }
+        if absent or not event_id or occurred_at is None or not kind:
+            raise missing("Event", absent)
         if not (self.user_id or self.anonymous_id):
             raise ValueError("an event needs user_id or anonymous_id (or userId / anonymousId)")
-        if not event_id:
-            raise missing("Event", "event_id", "Field required: event_id (or Segment's messageId)")
-        if occurred_at is None:
-            raise missing("Event", "occurred_at", "Field required: occurred_at (or Segment's timestamp)")
-        if not kind:
-            raise missing("Event", "type", "Field required: type (or a track call's event)")
         self.event_id, self.occurred_at, self.type = event_id, occurred_at, kind
         return self
 
