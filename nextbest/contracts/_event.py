@@ -193,15 +193,15 @@ class EventContext(OpenContract):
         return self.page if isinstance(self.page, str) else None
 
 
-def _present(*names: str) -> list[dict[str, Any]]:
+def present(*names: str) -> list[dict[str, Any]]:
     # A key that is given and not null: what the validator accepts for each alternative.
     return [{"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names]
 
 
-_IDENTIFIED = _present("user_id", "anonymous_id", "userId", "anonymousId")
-_NAMED = _present("event_id", "messageId")
-_TIMED = _present("occurred_at", "timestamp", "originalTimestamp", "receivedAt", "sentAt")
-_TYPED = _present("type", "event")
+_IDENTIFIED = present("user_id", "anonymous_id", "userId", "anonymousId")
+_NAMED = present("event_id", "messageId")
+_TIMED = present("occurred_at", "timestamp", "originalTimestamp", "receivedAt", "sentAt")
+_TYPED = present("type", "event")
 
 
 def _event_schema(schema: dict[str, Any]) -> None:
@@ -219,7 +219,8 @@ def _one_of(a: Any, b: Any, names: str) -> Any:
 class Event(Contract):
     """A live event. It needs `user_id` or `anonymous_id` (or Segment's `userId` / `anonymousId`): the subject
     its decision is for. Segment's `messageId` can stand in for `event_id` and `timestamp` (or
-    `originalTimestamp`, `receivedAt`, `sentAt`) for `occurred_at`."""
+    `originalTimestamp`, `receivedAt`, `sentAt`) for `occurred_at`. When a nextbest field and its Segment
+    twin are both given they must be equal (a 422 otherwise): a rule JSON Schema cannot express."""
 
     model_config = ConfigDict(
         extra="forbid", str_max_length=20_000, serialize_by_alias=True, json_schema_extra=_event_schema
