@@ -165,8 +165,14 @@ def merge_events(given: list[RecentEvent], remembered: Sequence[RememberedEvent]
     ids = {event.message_id for event in given if event.message_id}
     keys = {(event.type, event.occurred_at, event.product_id) for event in given}
     added = [
-        RecentEvent.model_validate(
-            {**event.model_dump(exclude={"event_id", "message_id"}, exclude_none=True), "messageId": event.event_id}
+        RecentEvent.model_construct(  # already valid: the store validated it when it was written
+            type=event.type,
+            occurred_at=event.occurred_at,
+            product_id=event.product_id,
+            category=event.category,
+            query=event.query,
+            page=event.page,
+            message_id=event.event_id,
         )
         for event in remembered
         if event.event_id not in ids and (event.type, event.occurred_at, event.product_id) not in keys

@@ -18,7 +18,7 @@ from nextbest.clock import Clock, SystemClock
 from nextbest.contracts import Event, ProfileRecord, RememberedEvent
 from nextbest.errors import StoreError
 
-from ._timeline import ANONYMOUS, decode_event, decode_profile, merge_profile_record, plan, to_us
+from ._timeline import ANONYMOUS, decode_event, decode_profile, encode_event, merge_profile_record, plan, to_us
 from .interface import Forgotten, MemoryBounds, Recall, Recorded
 
 __all__ = ["RedisSubjectStore"]
@@ -105,7 +105,7 @@ class RedisSubjectStore:
             if copied:
                 written += await self._append(user, copied)
         for subject, entries in writes.appends.items():
-            rows = [(e.event_id, to_us(e.occurred_at), e.model_dump_json()) for e in entries]
+            rows = [(e.event_id, to_us(e.occurred_at), encode_event(e)) for e in entries]
             for target in await self._targets(subject):
                 written += await self._append(target, rows)
         for user, traits in writes.traits:
