@@ -120,7 +120,7 @@ def merge_traits(stored: Traits, update: Traits) -> Traits:
 
 
 def encode_event(entry: RememberedEvent) -> str:
-    return entry.model_dump_json(exclude_none=True)
+    return entry.model_dump_json(exclude_none=True, exclude={"message_id"})
 
 
 def decode_event(raw: str | bytes) -> RememberedEvent:
@@ -138,6 +138,7 @@ def decode_event(raw: str | bytes) -> RememberedEvent:
             category=data.get("category"),
             query=data.get("query"),
             page=data.get("page"),
+            message_id=data["event_id"],
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"subject store: a stored event does not parse: {exc}") from exc
