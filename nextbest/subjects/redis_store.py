@@ -3,7 +3,9 @@
 Keys, under `prefix`: `mem:<subject>` → zset of event ids by time; `ev:<subject>` → hash of event id → JSON;
 `link:<anonymous subject>` → user id; `links:<user>` → set of linked anonymous subjects; `profile:<user>` →
 the stored profile's JSON. Appending to a timeline and trimming it to its bounds is one Lua script, so the
-zset and the hash never disagree; a recall is one pipelined round trip.
+zset and the hash never disagree; a recall is one pipelined round trip. A link, its copy of the anonymous
+timeline and a traits update are separate commands, not one transaction: two identifies of one person racing
+may each copy the other's latest event late, never lose a stored one (appends are idempotent by event id).
 """
 
 from __future__ import annotations
