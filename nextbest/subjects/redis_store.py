@@ -4,8 +4,9 @@ Keys, under `prefix`: `mem:<subject>` → zset of event ids by time; `ev:<subjec
 `link:<anonymous subject>` → user id; `links:<user>` → set of linked anonymous subjects; `profile:<user>` →
 the stored profile's JSON. Appending to a timeline and trimming it to its bounds is one Lua script, so the
 zset and the hash never disagree; a recall is one pipelined round trip. A link, its copy of the anonymous
-timeline and a traits update are separate commands, not one transaction: two identifies of one person racing
-may each copy the other's latest event late, never lose a stored one (appends are idempotent by event id).
+timeline and a profile update are separate commands, not one transaction: a copy racing an append never loses
+an event (appends are idempotent by event id), but two profile updates of one user racing (read, merge,
+write) may keep only the later one's fields.
 """
 
 from __future__ import annotations
