@@ -44,11 +44,14 @@ class ChannelPermissions:
 
 def _allowed_channels(playbook: Playbook, request: DecideRequest, permissions: ChannelPermissions) -> list[Channel]:
     caller = set(request.channels) if request.channels is not None else None
-    return [
+    open_ = [
         channel
         for channel in playbook.channels
         if channel in permissions.channels and (caller is None or channel in caller)
     ]
+    # An on-site answer goes where the customer is: the event's own surface first (an app event in the app).
+    surface = request.event.context.surface
+    return sorted(open_, key=lambda channel: channel.value != surface)
 
 
 def _placements(playbook: Playbook, request: DecideRequest) -> list[str]:

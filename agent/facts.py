@@ -64,6 +64,7 @@ def compute_facts(request: DecideRequest, now: datetime, nearest: tuple[Store, f
         Fact.HAS_QUERY: bool(props.query),
         Fact.HAS_PRODUCT: bool(props.product_id),
         Fact.HAS_ORDER: props.order is not None,
+        Fact.HAS_CATEGORY: bool(props.category),
         Fact.LOYALTY_TIER: profile.traits.loyalty_tier if profile else None,
     }
     return Facts(values=values, nearest=nearest)

@@ -76,11 +76,12 @@ def unused(model: BaseModel, at: str) -> list[str]:
     return found
 
 
-def _surface(event: Event) -> str | None:
+def _surface(event: Event, kind: str) -> str | None:
     context = event.context
     if context.surface:
         return context.surface
-    if event.type == CallType.SCREEN or event.channel == "mobile" or context.app is not None:
+    app = kind == KnownEventType.APP_OPEN or event.type == CallType.SCREEN
+    if app or event.channel == "mobile" or context.app is not None:
         return "app"
     if event.channel == "browser" or isinstance(context.page, PageContext):
         return "web"
@@ -128,7 +129,7 @@ def canonical_event(event: Event, names: EventNames) -> tuple[Event, list[str]]:
     """One call as nextbest's event, and the warnings naming what had no effect."""
     kind, warning = nextbest_type(event.type, event.event, names)
     properties = _properties(event, kind)
-    context = event.context.model_copy(update={"surface": _surface(event)})
+    context = event.context.model_copy(update={"surface": _surface(event, kind)})
     canonical = event.model_copy(update={"type": kind, "properties": properties, "context": context})
     warnings = [
         *([warning] if warning else []),

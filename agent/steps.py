@@ -113,7 +113,12 @@ def rules_proposal(moment: Moment, candidates: CandidateSet) -> ActionProposal:
     if reason is not None or moment.playbook is None:
         return rules.hold_back(reason or "no playbook", use_case=moment.playbook.id if moment.playbook else None)
     return rules.propose(
-        moment.playbook, candidates, request=moment.request, brand=moment.policies.brand, now=moment.now
+        moment.playbook,
+        candidates,
+        request=moment.request,
+        brand=moment.policies.brand,
+        now=moment.now,
+        closed=moment.pre.closed_channels,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from nextbest.contracts import (
@@ -47,6 +47,11 @@ class PrePrune:
     block_use_cases: frozenset[str] = frozenset()
     no_promotions: bool = False
     hold_back: str | None = None
+    channel_reasons: Mapping[Channel, str] = field(default_factory=dict)
+    """Why each removed channel was removed, when the rule can say it per channel (else the verdict's detail)."""
+
+    def why_removed(self, channel: Channel) -> str:
+        return self.channel_reasons.get(channel) or self.verdict.detail
 
 
 @dataclass(frozen=True)

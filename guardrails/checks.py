@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from nextbest.contracts import ActionKind, ActionProposal, Channel, GuardrailVerdict, Offer, VerdictOutcome
 
-from ._rules import Outcome, PostContext, PostRule, PreRule, StockLookup, blocked, passed, single
+from ._rules import Outcome, PostContext, PostRule, PrePrune, PreRule, StockLookup, blocked, passed, single
 from .business import offer_after, offer_before, stock_after
 from .consent import channel_consented, consent_after, consent_before
 from .context import GuardrailInput
@@ -94,6 +94,8 @@ class PreCheck:
     promotions_allowed: bool
     hold_back: str | None
     verdicts: list[GuardrailVerdict] = field(default_factory=list)
+    closed_channels: dict[Channel, str] = field(default_factory=dict)
+    """Each channel the rules removed, with why (the first rule that removed it)."""
 
     def verdict(self, name: str) -> GuardrailVerdict:
         """The verdict of one rule, by name; KeyError if that rule did not run."""
@@ -150,7 +152,16 @@ def check_before(inp: GuardrailInput, *, offers: Mapping[str, Offer] | None = No
         promotions_allowed=not any(prune.no_promotions for prune in prunes),
         hold_back=hold_back,
         verdicts=verdicts,
+        closed_channels=_closed(prunes),
     )
+
+
+def _closed(prunes: list[PrePrune]) -> dict[Channel, str]:
+    closed: dict[Channel, str] = {}
+    for prune in prunes:
+        for channel in sorted(prune.remove_channels):
+            closed.setdefault(channel, prune.why_removed(channel))
+    return closed
 
 
 def _held_back(proposal: ActionProposal, blocks: list[GuardrailVerdict]) -> ActionProposal:

@@ -38,7 +38,11 @@ def consent_before(inp: GuardrailInput, offers: Mapping[str, Offer]) -> PrePrune
     if not missing:
         return PrePrune(passed(NAME, "consent on every requested channel", _PRE))
     names = ", ".join(channel.value for channel in missing)
-    return PrePrune(adjusted(NAME, f"no consent for {names}", _PRE), remove_channels=frozenset(missing))
+    return PrePrune(
+        adjusted(NAME, f"no consent for {names}", _PRE),
+        remove_channels=frozenset(missing),
+        channel_reasons={channel: f"no consent for {channel.value}" for channel in missing},
+    )
 
 
 def consent_after(proposal: ActionProposal, ctx: PostContext) -> Outcome:

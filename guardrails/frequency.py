@@ -33,7 +33,7 @@ def caps_before(inp: GuardrailInput, offers: Mapping[str, Offer]) -> PrePrune:
     if not full:
         return PrePrune(passed(FREQUENCY, "room left on every requested channel", _PRE))
     detail = "; ".join(full.values())
-    return PrePrune(adjusted(FREQUENCY, detail, _PRE), remove_channels=frozenset(full))
+    return PrePrune(adjusted(FREQUENCY, detail, _PRE), remove_channels=frozenset(full), channel_reasons=full)
 
 
 def offer_caps_before(inp: GuardrailInput, offers: Mapping[str, Offer]) -> PrePrune:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from nextbest.contracts import DecideRequest
 from nextbest.policy import Brand
 
@@ -25,3 +27,13 @@ def _safe_name(name: str | None) -> str | None:
 def first_name_for(request: DecideRequest, brand: Brand) -> str:
     profile = request.profile
     return _safe_name(profile.traits.first_name if profile else None) or brand.default_first_name
+
+
+_EMPTY_NAME = re.compile(r"\s*,\s*(?=[!?.,]|$)|\s+(?=[!?.,])")
+
+
+def without_empty_name(text: str) -> str:
+    """Copy rendered with an empty first name, tidied to read without it: ", your X" → "Your X",
+    "Thanks !" → "Thanks!", "Welcome back, " → "Welcome back"."""
+    tidy = _EMPTY_NAME.sub("", text.strip()).lstrip(",; ").strip()
+    return tidy[:1].upper() + tidy[1:]

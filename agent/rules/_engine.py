@@ -6,12 +6,14 @@ fallback that must always work.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from nextbest.contracts import (
     ActionKind,
     ActionProposal,
     CandidateSet,
+    Channel,
     DecideRequest,
     MessageCopy,
     OfferCandidate,
@@ -20,7 +22,7 @@ from nextbest.contracts import (
 )
 from nextbest.policy import Brand, Playbook, render, template_values
 
-from ._copy import first_name_for, truncate
+from ._copy import first_name_for, truncate, without_empty_name
 
 
 def hold_back(reason: str, *, use_case: str | None = None) -> ActionProposal:
@@ -56,38 +58,60 @@ def _message(
     template = playbook.fallback.message
     if template is None:
         return None
-    values = template_values(
-        playbook, brand, request, candidates, first_name=first_name_for(request, brand), offer=offer, chosen=chosen
-    )
-    body = render(template.body, values)
+    name = first_name_for(request, brand)
+    values = template_values(playbook, brand, request, candidates, first_name=name, offer=offer, chosen=chosen)
+
+    def fill(text: str) -> str:
+        rendered = render(text, values)
+        return rendered if name.strip() else without_empty_name(rendered)
+
+    body = fill(template.body)
     if offer is not None and template.offer_line:
-        body = f"{body} {render(template.offer_line, values)}"
+        body = f"{body} {fill(template.offer_line)}"
     return MessageCopy(
-        title=truncate(render(template.title, values), playbook.limits.title_max_chars),
+        title=truncate(fill(template.title), playbook.limits.title_max_chars),
         body=truncate(body, playbook.limits.body_max_chars),
-        cta=truncate(render(template.cta, values), 40) if template.cta else None,
+        cta=truncate(fill(template.cta), 40) if template.cta else None,
     )
+
+
+def no_channel_reason(playbook: Playbook, closed: Mapping[Channel, str]) -> str:
+    """Why none of the playbook's channels is left: the rule that closed each one, in the playbook's order."""
+    causes = list(dict.fromkeys(closed[channel] for channel in playbook.channels if channel in closed))
+    if not causes:
+        return f"{playbook.id}: the caller delivers on none of {', '.join(c.value for c in playbook.channels)}"
+    return f"{playbook.id}: " + "; ".join(causes)
 
 
 def propose(
-    playbook: Playbook, candidates: CandidateSet, *, request: DecideRequest, brand: Brand, now: datetime
+    playbook: Playbook,
+    candidates: CandidateSet,
+    *,
+    request: DecideRequest,
+    brand: Brand,
+    now: datetime,
+    closed: Mapping[Channel, str] | None = None,
 ) -> ActionProposal:
-    """Apply `playbook`'s fallback rules; hold back with a reason when the candidates do not allow it."""
+    """Apply `playbook`'s fallback rules; hold back with a reason when the candidates do not allow it.
+    `closed` says why the guardrails removed each channel, so a hold-back names the real cause."""
     if not candidates.channels:
-        return hold_back(f"{playbook.id}: no channel is both allowed and consented", use_case=playbook.id)
+        return hold_back(no_channel_reason(playbook, closed or {}), use_case=playbook.id)
     chosen = rank_products(candidates, playbook.limits.max_products)
     if len(chosen) < playbook.limits.min_products:
         return hold_back(f"{playbook.id}: no product candidate is in stock", use_case=playbook.id)
     offer = best_offer(candidates) if playbook.fallback.offer == "best" else None
-    if playbook.action is ActionKind.OFFER and offer is None:
-        return hold_back(f"{playbook.id}: no eligible offer", use_case=playbook.id)
+    action, reasons = playbook.action, list(playbook.fallback.reasons) or [playbook.objective]
+    if action is ActionKind.OFFER and offer is None:
+        if playbook.fallback.without_offer != "message" or playbook.fallback.message is None:
+            return hold_back(f"{playbook.id}: no eligible offer", use_case=playbook.id)
+        action = ActionKind.MESSAGE
+        reasons.append("no eligible offer: the message goes without one")
     timing = playbook.timing
     expires_at = now + timedelta(minutes=timing.expires_in_minutes) if timing.expires_in_minutes else None
-    reasons = list(playbook.fallback.reasons) or [playbook.objective]
     if offer is not None:
         reasons.append(f"offer {offer.offer_id} is the best eligible offer ({offer.discount_percent:g}% off)")
     return ActionProposal(
-        action=playbook.action,
+        action=action,
         use_case=playbook.id,
         channel=candidates.channels[0],
         placement=candidates.placements[0] if candidates.placements else None,

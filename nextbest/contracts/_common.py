@@ -146,10 +146,14 @@ FILLED: Any = None
 `messageId`): the model cannot be built without it, so no instance ever holds None there."""
 
 
-def missing(model: str, field: str, message: str) -> ValidationError:
-    """A validator's "field required" that names the field (a model validator's own error names only the model)."""
-    error = PydanticCustomError("missing", message)
-    return ValidationError.from_exception_data(model, [InitErrorDetails(type=error, loc=(field,), input=None)])
+def missing(model: str, fields: dict[str, str]) -> ValidationError:
+    """Validators' "field required" errors that name each field (a model validator's own error names only
+    the model): `fields` maps each missing field to its message."""
+    errors = [
+        InitErrorDetails(type=PydanticCustomError("missing", message), loc=(name,), input=None)
+        for name, message in fields.items()
+    ]
+    return ValidationError.from_exception_data(model, errors)
 
 
 def _timestamp_text(value: Any) -> Any:

@@ -193,15 +193,15 @@ class EventContext(OpenContract):
         return self.page if isinstance(self.page, str) else None
 
 
-def _present(*names: str) -> list[dict[str, Any]]:
+def present(*names: str) -> list[dict[str, Any]]:
     # A key that is given and not null: what the validator accepts for each alternative.
     return [{"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names]
 
 
-_IDENTIFIED = _present("user_id", "anonymous_id", "userId", "anonymousId")
-_NAMED = _present("event_id", "messageId")
-_TIMED = _present("occurred_at", "timestamp", "originalTimestamp", "receivedAt", "sentAt")
-_TYPED = _present("type", "event")
+_IDENTIFIED = present("user_id", "anonymous_id", "userId", "anonymousId")
+_NAMED = present("event_id", "messageId")
+_TIMED = present("occurred_at", "timestamp", "originalTimestamp", "receivedAt", "sentAt")
+_TYPED = present("type", "event")
 
 
 def _event_schema(schema: dict[str, Any]) -> None:
@@ -219,7 +219,8 @@ def _one_of(a: Any, b: Any, names: str) -> Any:
 class Event(Contract):
     """A live event. It needs `user_id` or `anonymous_id` (or Segment's `userId` / `anonymousId`): the subject
     its decision is for. Segment's `messageId` can stand in for `event_id` and `timestamp` (or
-    `originalTimestamp`, `receivedAt`, `sentAt`) for `occurred_at`."""
+    `originalTimestamp`, `receivedAt`, `sentAt`) for `occurred_at`. When a nextbest field and its Segment
+    twin are both given they must be equal (a 422 otherwise): a rule JSON Schema cannot express."""
 
     model_config = ConfigDict(
         extra="forbid", str_max_length=20_000, serialize_by_alias=True, json_schema_extra=_event_schema
@@ -266,14 +267,19 @@ class Event(Contract):
         stamp = next((at for at in stamps if at is not None), None)
         occurred_at = _one_of(self.occurred_at, stamp, "occurred_at and timestamp")
         kind = self.type or (CallType.TRACK.value if self.event is not None else None)
+        absent = {
+            name: message
+            for name, value, message in (
+                ("event_id", event_id, "Field required: event_id (or Segment's messageId)"),
+                ("occurred_at", occurred_at, "Field required: occurred_at (or Segment's timestamp)"),
+                ("type", kind, "Field required: type (or a track call's event)"),
+            )
+            if not value
+        }
+        if absent or not event_id or occurred_at is None or not kind:
+            raise missing("Event", absent)
         if not (self.user_id or self.anonymous_id):
             raise ValueError("an event needs user_id or anonymous_id (or userId / anonymousId)")
-        if not event_id:
-            raise missing("Event", "event_id", "Field required: event_id (or Segment's messageId)")
-        if occurred_at is None:
-            raise missing("Event", "occurred_at", "Field required: occurred_at (or Segment's timestamp)")
-        if not kind:
-            raise missing("Event", "type", "Field required: type (or a track call's event)")
         self.event_id, self.occurred_at, self.type = event_id, occurred_at, kind
         return self
 

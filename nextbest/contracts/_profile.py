@@ -26,7 +26,7 @@ from ._common import (
     Timestamp,
     TimeZoneName,
 )
-from ._event import EventProperties, EventType, Text
+from ._event import EventProperties, EventType, Text, present
 
 _ALIASED = ConfigDict(extra="allow", str_max_length=20_000, serialize_by_alias=True)
 
@@ -105,6 +105,18 @@ class Consent(Contract):
         return not self.global_opt_out and getattr(self, channel.value) is True
 
 
+_TIMED = present("occurred_at", "timestamp")
+_ORDERED = [
+    *present("order_id"),
+    {
+        "required": ["properties"],
+        "properties": {"properties": {"type": "object", "anyOf": [*present("order_id"), *present("order")]}},
+    },
+]
+_PURCHASE_NEEDS: list[list[dict[str, Any]]] = [_ORDERED, _TIMED]
+_RECENT_NEEDS: list[list[dict[str, Any]]] = [present("type", "event"), _TIMED]
+
+
 class Purchase(Contract):
     """A past order: nextbest's row, or a Segment/Profile API `Order Completed` event
     (`{event, timestamp, properties: {order_id, total, products}}`)."""
@@ -112,7 +124,7 @@ class Purchase(Contract):
     model_config = ConfigDict(
         extra="forbid",
         serialize_by_alias=True,
-        json_schema_extra=lambda schema: _rows_schema(schema, ("order_id", "occurred_at", "product_ids")),
+        json_schema_extra=lambda schema: _rows_schema(schema, ("order_id", "occurred_at"), _PURCHASE_NEEDS),
     )
 
     order_id: Identifier = Field(default=FILLED)
@@ -121,7 +133,7 @@ class Purchase(Contract):
     total: Amount | None = None
     categories: list[str] = Field(default_factory=list)
     cart_id: Id | None = Field(default=None, description="The cart this order checked out, when known")
-    event: Text | None = None
+    event: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     type: Annotated[str, Field(max_length=32)] | None = None
     timestamp: Timestamp | None = None
     message_id: Id | None = Field(default=None, alias="messageId")
@@ -150,7 +162,7 @@ class RecentEvent(Contract):
     model_config = ConfigDict(
         extra="forbid",
         serialize_by_alias=True,
-        json_schema_extra=lambda schema: _rows_schema(schema, ("type", "occurred_at")),
+        json_schema_extra=lambda schema: _rows_schema(schema, ("type", "occurred_at"), _RECENT_NEEDS),
     )
 
     type: EventType = Field(default=FILLED)
@@ -159,7 +171,7 @@ class RecentEvent(Contract):
     category: str | None = None
     query: ShortText | None = None
     page: str | None = None
-    event: Text | None = None
+    event: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     name: Text | None = None
     timestamp: Timestamp | None = None
     message_id: Id | None = Field(default=None, alias="messageId")
@@ -203,6 +215,7 @@ class Profile(Contract):
     open_support_tickets: Count = 0
 
 
-def _rows_schema(schema: dict[str, Any], fields: tuple[str, ...]) -> None:
+def _rows_schema(schema: dict[str, Any], fields: tuple[str, ...], needs: list[list[dict[str, Any]]]) -> None:
     for name in fields:
         schema["properties"][name].pop("default", None)
+    schema["allOf"] = [{"anyOf": group} for group in needs]

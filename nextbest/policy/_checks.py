@@ -16,8 +16,9 @@ from ._report import Finding, Severity
 from ._samples import SampleMoment
 from ._templates import MESSAGE_TEMPLATE_FIELDS, render, template_fields
 
-# Facts whose values name catalog categories. None does today; a new category fact is checked by its name.
-CATEGORY_FACTS = frozenset(fact for fact in Fact if "categor" in fact.value)
+# Facts whose values name catalog categories. None does today; a new category fact is checked by its name
+# (has_category is a yes/no fact, not a category).
+CATEGORY_FACTS = frozenset(fact for fact in Fact if "categor" in fact.value and not fact.value.startswith("has_"))
 # The rules engine cuts a call to action to this many characters.
 CTA_MAX_CHARS = 40
 

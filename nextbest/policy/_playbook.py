@@ -30,6 +30,7 @@ class Fact(StrEnum):
     HAS_QUERY = "has_query"
     HAS_PRODUCT = "has_product"
     HAS_ORDER = "has_order"
+    HAS_CATEGORY = "has_category"
     LOYALTY_TIER = "loyalty_tier"
 
 
@@ -68,6 +69,7 @@ class ProductSource(StrEnum):
     ORDER_ITEMS = "order_items"
     ORDER_PAIRS = "order_pairs"
     NEARBY_STOCK = "nearby_stock"
+    BROWSED_CATEGORY = "browsed_category"
 
 
 class CandidateSpec(Strict):
@@ -104,6 +106,10 @@ class FallbackRules(Strict):
 
     score: Annotated[float, Field(ge=0, le=1)] = 0.6
     offer: Literal["best", "none"] = "best"
+    without_offer: Literal["hold_back", "message"] = Field(
+        default="hold_back",
+        description="An offer playbook with no eligible offer: decide none, or send its message without an offer",
+    )
     message: MessageTemplate | None = None
     reasons: list[str] = Field(default_factory=list)
 

@@ -399,3 +399,22 @@ def test_braze_channel_names_are_app() -> None:
         {"event": _segment_track("Product Viewed", {}), "channels": ["in_app", "content_card", "email"]}
     )
     assert request.channels == [Channel.APP, Channel.APP, Channel.EMAIL]
+
+
+def test_ip_user_agent_and_identities_never_reach_the_model(tables: IntakeTables) -> None:
+    from agent.prompt import build_prompt
+    from nextbest.policy import sample_moment
+
+    policies = load_policy_set(PROMPTS)
+    playbook = policies.playbook("session_intent")
+    assert playbook is not None
+    moment = sample_moment(playbook, policies.brand, None)
+    body = moment.request.model_dump(mode="json")
+    body["event"]["context"] |= {"ip": "203.0.113.77", "userAgent": "Mozilla/5.0 (SecretPhone 9)"}
+    assert body["profile"] is not None
+    body["profile"]["identities"] = {"email": ["hidden.one@example.org", "hidden.two@example.org"]}
+    request, _ = take_in(DecideRequest.model_validate(body), tables)
+    messages = build_prompt(playbook, policies.brand, request, moment.candidates, budget=1_000_000).messages
+    text = " ".join(str(message["content"]) for message in messages)
+    for secret in ("203.0.113.77", "SecretPhone", "hidden.one@example.org"):
+        assert secret not in text

@@ -242,3 +242,23 @@ def _any_stock(given: SourceInput, store: Store) -> list[str]:
             if given.inventory.available(product.product_id, store_id=store.store_id) > 0:
                 found.append(product.product_id)
     return found[:12]
+
+
+def _category_key(name: str) -> str:
+    return "_".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
+
+
+def browsed_category(given: SourceInput) -> Hits:
+    """The category the event browses (a category page, a product list): its best-margin products, or
+    what retrieval finds for the category's name when the catalog has no category by that name."""
+    wanted = given.request.event.properties.category
+    if not wanted:
+        return [], None
+    key = _category_key(wanted)
+    match = next((name for name in given.catalog.categories if _category_key(name) == key), None)
+    if match is not None:
+        products = sorted(given.catalog.in_category(match), key=lambda p: (-p.margin, p.product_id))[:12]
+        ids = [product.product_id for product in products]
+    else:
+        ids = search_ids(given.search, wanted.replace("_", " "), k=12) if given.search is not None else []
+    return [SourceHit(pid, ProductSource.BROWSED_CATEGORY, round(0.8 - i * 0.01, 4)) for i, pid in enumerate(ids)], None

@@ -54,6 +54,7 @@ _LISTED = (
     CandidateSource(ProductSource.ORDER_ITEMS, _finders.order_items, event_bound=True),
     CandidateSource(ProductSource.ORDER_PAIRS, _finders.order_pairs),
     CandidateSource(ProductSource.NEARBY_STOCK, _finders.nearby_stock, needs=frozenset({Need.STORE})),
+    CandidateSource(ProductSource.BROWSED_CATEGORY, _finders.browsed_category),
 )
 SOURCES: Mapping[ProductSource, CandidateSource] = {source.name: source for source in _LISTED}
 

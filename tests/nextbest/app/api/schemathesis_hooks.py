@@ -19,7 +19,27 @@ def before_call(context: Any, case: Any, kwargs: Any) -> None:
     if (case.method.upper(), case.operation.path) != ("POST", "/v1/decide") or not isinstance(body, dict):
         return
     event, profile = body.get("event"), body.get("profile")
+    if isinstance(event, dict):
+        _twins_agree(event)
     if isinstance(event, dict) and isinstance(profile, dict):
-        user_id = event.get("user_id")
-        if isinstance(user_id, str) and isinstance(profile.get("user_id"), str):
+        user_id = event.get("user_id") if event.get("user_id") is not None else event.get("userId")
+        if isinstance(user_id, str | int) and isinstance(profile.get("user_id"), str | int):
             profile["user_id"] = user_id
+
+
+_TWINS = {
+    "event_id": ("messageId",),
+    "user_id": ("userId",),
+    "anonymous_id": ("anonymousId",),
+    "occurred_at": ("timestamp", "originalTimestamp", "receivedAt", "sentAt"),
+}
+
+
+def _twins_agree(event: dict[str, Any]) -> None:
+    """A nextbest field and its Segment twin, both given, must say the same (Event's description)."""
+    for name, twins in _TWINS.items():
+        if event.get(name) is None:
+            continue
+        for twin in twins:
+            if event.get(twin) is not None:
+                event[twin] = event[name]

@@ -105,7 +105,7 @@ def test_a_publishable_key_without_channels_gets_on_site_channels_only(client: A
     headers = _headers(**{USER_HASH_HEADER: user_hash(IDENTITY, body["event"]["user_id"])})
     decision = client.post("/v1/decide", json=body, headers=headers).json()
     assert (decision["action"], decision["channel"]) == ("none", None)  # a cart email is not on site
-    assert "no channel is both allowed and consented" in decision["reasons"][0]
+    assert "the caller delivers on none of email" in decision["reasons"][0]
     secret = client.post("/v1/decide", json=body | {"dry_run": True}, headers=_headers(SECRET)).json()
     assert secret["channel"] == "email"
 

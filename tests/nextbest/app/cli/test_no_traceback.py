@@ -76,7 +76,11 @@ def _not_json(tmp_path: Path) -> str:
 # (arguments, environment, text the one-line error must hold); "{tmp}" is the test's own folder
 FAILURES = {
     "decide a missing file": (["decide", "{tmp}/missing.json"], {}, "[Errno 2] No such file or directory"),
-    "decide a request missing fields": (["decide", "{bad}"], {}, "event.event_id Field required [type=missing"),
+    "decide a request missing fields": (
+        ["decide", "{bad}"],
+        {},
+        "event.event_id Field required: event_id (or Segment's messageId) [type=missing",
+    ),
     "decide a file that is not JSON": (["decide", "{notjson}"], {}, "Invalid JSON"),
     "decide with bad settings": (
         ["decide", str(EXAMPLES / "nothing_fits.json")],
