@@ -96,11 +96,15 @@ def _given_fields(profile: Profile | None) -> list[str]:
     if profile is None:
         return []
     fields = type(profile).model_fields
-    return sorted(
-        name
-        for name in profile.model_fields_set - {"user_id"}
-        if name in fields and getattr(profile, name) != fields[name].get_default(call_default_factory=True)
-    )
+    given = []
+    for name in profile.model_fields_set - {"user_id"}:
+        value = getattr(profile, name)
+        if isinstance(value, list):
+            if value:
+                given.append(name)
+        elif name in fields and value != fields[name].get_default(call_default_factory=True):
+            given.append(name)
+    return sorted(given)
 
 
 def _merge_stored(profile: Profile, stored: ProfileRecord, sent: set[str], trace: MemoryTrace) -> None:
@@ -164,10 +168,9 @@ def merge_events(given: list[RecentEvent], remembered: Sequence[RememberedEvent]
     """The request's events plus the remembered ones it does not already carry, oldest first."""
     ids = {event.message_id for event in given if event.message_id}
     keys = {(event.type, event.occurred_at, event.product_id) for event in given}
-    added = [
-        RecentEvent.model_validate(
-            {**event.model_dump(exclude={"event_id", "message_id"}, exclude_none=True), "messageId": event.event_id}
-        )
+    # a remembered event is a RecentEvent (with its id as message_id): it joins the list as it is
+    added: list[RecentEvent] = [
+        event
         for event in remembered
         if event.event_id not in ids and (event.type, event.occurred_at, event.product_id) not in keys
     ]

@@ -38,8 +38,6 @@ __all__ = ["Decider"]
 
 log = logging.getLogger(__name__)
 
-REMEMBER_MIN_S = 0.05
-"""A decision waits this long for its memory write even when its deadline has passed."""
 BACKSTOP_SLACK_S = 0.02
 """The graph handles its own model timeout; this backstop only catches a run stuck elsewhere."""
 
@@ -76,7 +74,7 @@ class Decider:
 
     async def _remember(self, request: DecideRequest, deadline: Deadline) -> None:
         """Record the decided event in memory, as `POST /v1/events` would. The answer waits for the write
-        only until its deadline (at least `REMEMBER_MIN_S`); a slower write finishes in the background."""
+        only until its deadline; a slower write finishes in the background (and `drain` waits for it)."""
         store = self.ctx.subjects
         if store is None:
             return
@@ -84,7 +82,7 @@ class Decider:
         task = asyncio.create_task(self._record(store, event))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-        await asyncio.wait({task}, timeout=max(deadline.remaining(), REMEMBER_MIN_S))
+        await asyncio.wait({task}, timeout=max(deadline.remaining(), 0))
 
     @staticmethod
     async def _record(store: SubjectStore, event: Event) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, NonNegativeInt
+from pydantic import Field, NonNegativeInt, model_validator
 
 from ._common import Contract, Identifier, TimeZoneName
 from ._event import Event
@@ -21,9 +21,15 @@ __all__ = [
 
 
 class RememberedEvent(RecentEvent):
-    """One event of a subject's timeline, as the memory store keeps it: a recent event and its id."""
+    """One event of a subject's timeline, as the memory store keeps it: a recent event and its id (which is
+    also its `message_id`, so it dedupes against a forwarded Segment row of the same call)."""
 
     event_id: Identifier
+
+    @model_validator(mode="after")
+    def _id_is_message_id(self) -> RememberedEvent:
+        self.message_id = self.message_id or self.event_id
+        return self
 
 
 class ProfileRecord(Contract):

@@ -20,7 +20,7 @@ from nextbest.clock import Clock, SystemClock
 from nextbest.contracts import Event, ProfileRecord
 from nextbest.errors import StoreError
 
-from ._timeline import ANONYMOUS, decode_event, decode_profile, merge_profile_record, plan, to_us
+from ._timeline import ANONYMOUS, decode_event, decode_profile, encode_event, merge_profile_record, plan, to_us
 from .interface import Forgotten, MemoryBounds, Recall, Recorded
 
 __all__ = ["MIGRATIONS", "PostgresSubjectStore"]
@@ -138,7 +138,7 @@ class PostgresSubjectStore:
                 for target in await _targets(conn, subject):
                     await _lock(conn, target)
                     for entry in entries:
-                        row = (target, entry.event_id, to_us(entry.occurred_at), entry.model_dump_json())
+                        row = (target, entry.event_id, to_us(entry.occurred_at), encode_event(entry))
                         written += (await conn.execute(_INSERT, row)).rowcount
                     await self._trim(conn, target)
             for user, traits in writes.traits:

@@ -3,7 +3,10 @@
 Keys, under `prefix`: `mem:<subject>` → zset of event ids by time; `ev:<subject>` → hash of event id → JSON;
 `link:<anonymous subject>` → user id; `links:<user>` → set of linked anonymous subjects; `profile:<user>` →
 the stored profile's JSON. Appending to a timeline and trimming it to its bounds is one Lua script, so the
-zset and the hash never disagree; a recall is one pipelined round trip.
+zset and the hash never disagree; a recall is one pipelined round trip. A link, its copy of the anonymous
+timeline and a profile update are separate commands, not one transaction: a copy racing an append never loses
+an event (appends are idempotent by event id), but two profile updates of one user racing (read, merge,
+write) may keep only the later one's fields.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from nextbest.clock import Clock, SystemClock
 from nextbest.contracts import Event, ProfileRecord, RememberedEvent
 from nextbest.errors import StoreError
 
-from ._timeline import ANONYMOUS, decode_event, decode_profile, merge_profile_record, plan, to_us
+from ._timeline import ANONYMOUS, decode_event, decode_profile, encode_event, merge_profile_record, plan, to_us
 from .interface import Forgotten, MemoryBounds, Recall, Recorded
 
 __all__ = ["RedisSubjectStore"]
@@ -105,7 +108,7 @@ class RedisSubjectStore:
             if copied:
                 written += await self._append(user, copied)
         for subject, entries in writes.appends.items():
-            rows = [(e.event_id, to_us(e.occurred_at), e.model_dump_json()) for e in entries]
+            rows = [(e.event_id, to_us(e.occurred_at), encode_event(e)) for e in entries]
             for target in await self._targets(subject):
                 written += await self._append(target, rows)
         for user, traits in writes.traits:

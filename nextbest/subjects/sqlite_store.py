@@ -17,7 +17,7 @@ from nextbest.clock import Clock, SystemClock
 from nextbest.contracts import Event, ProfileRecord, RememberedEvent, Traits
 from nextbest.errors import StoreError
 
-from ._timeline import ANONYMOUS, decode_event, decode_profile, merge_profile_record, plan, to_us
+from ._timeline import ANONYMOUS, decode_event, decode_profile, encode_event, merge_profile_record, plan, to_us
 from .interface import Forgotten, MemoryBounds, Recall, Recorded
 
 __all__ = ["SqliteSubjectStore"]
@@ -130,7 +130,7 @@ class SqliteSubjectStore:
                         written += db.execute(
                             "INSERT OR IGNORE INTO memory (subject_id, event_id, occurred_at_us, body)"
                             " VALUES (?, ?, ?, ?)",
-                            (target, entry.event_id, to_us(entry.occurred_at), entry.model_dump_json()),
+                            (target, entry.event_id, to_us(entry.occurred_at), encode_event(entry)),
                         ).rowcount
                     self._trim(db, target)
             for user, update in traits:
