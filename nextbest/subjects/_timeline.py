@@ -47,8 +47,19 @@ def remembered(event: Event) -> RememberedEvent | None:
         product_id=props.product_id,
         category=props.category,
         query=props.query,
-        page=event.context.page,
+        page=_page_name(event.context.page),
     )
+
+
+def _page_name(page: object) -> str | None:
+    """A timeline keeps the page as one string: given as one, or a Segment `context.page`'s path, url or title."""
+    if page is None or isinstance(page, str):
+        return page
+    for name in ("path", "url", "title"):
+        value = getattr(page, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def traits_of(event: Event) -> Traits | None:
