@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -167,9 +168,9 @@ def _upsert_products(dialect: Dialect, conn: Any, products: Sequence[Product], v
     dialect.executemany(conn, "DELETE FROM variants WHERE product_id = ?", [(i,) for i in changed])
     dialect.executemany(
         conn,
-        "INSERT INTO variants (variant_id, product_id) VALUES (?, ?)"
-        " ON CONFLICT (variant_id) DO UPDATE SET product_id = excluded.product_id",
-        [(v.variant_id, i) for i in changed for v in by_id[i].variants],
+        "INSERT INTO variants (variant_id, product_id, size) VALUES (?, ?, ?)"
+        " ON CONFLICT (variant_id) DO UPDATE SET product_id = excluded.product_id, size = excluded.size",
+        [(v.variant_id, i, v.size) for i in changed for v in by_id[i].variants],
     )
     return upserted, unchanged
 
@@ -207,6 +208,7 @@ def _enter_dataset(
     if current == DataSet.DEMO.value:  # the first real import drops the whole demo data set
         for table in _TABLES:
             dialect.execute(conn, f"DELETE FROM {table}")
+        dialect.execute(conn, "DELETE FROM retail_meta WHERE key = ?", ("demo_today",))
         _set_meta(dialect, conn, "reset_version", str(result.version))
         result.replaced_demo = True
     _set_meta(dialect, conn, "dataset", dataset.value)
@@ -232,6 +234,8 @@ def write(dialect: Dialect, conn: Any, batch: RetailBatch, dataset: DataSet | No
     if batch.stock is not None:
         changed = dialect.upsert_stock(conn, batch.stock, result.version)
         result.count("stock").upserted, result.count("stock").unchanged = changed, batch.stock.num_rows - changed
+    if batch.demo_today is not None:
+        _set_meta(dialect, conn, "demo_today", batch.demo_today.isoformat())
     if result.changed or result.replaced_demo:
         _set_meta(dialect, conn, "version", str(result.version))
     else:
@@ -270,6 +274,7 @@ def load(dialect: Dialect, conn: Any) -> RetailSnapshot:
             dialect.execute(conn, "SELECT product_id, variant_id, size, store_id, quantity FROM stock")
         ),
         variant_to_product=dict(dialect.execute(conn, "SELECT variant_id, product_id FROM variants").fetchall()),
+        demo_today=date.fromisoformat(meta["demo_today"]) if "demo_today" in meta else None,
     )
 
 
@@ -310,6 +315,11 @@ def product_ids(dialect: Dialect, conn: Any) -> dict[str, str]:
     ids = {row[0]: row[0] for row in dialect.execute(conn, "SELECT product_id FROM products").fetchall()}
     ids.update(dict(dialect.execute(conn, "SELECT variant_id, product_id FROM variants").fetchall()))
     return ids
+
+
+def variants(dialect: Dialect, conn: Any) -> dict[str, tuple[str, str | None]]:
+    rows = dialect.execute(conn, "SELECT variant_id, product_id, size FROM variants").fetchall()
+    return {variant_id: (product_id, size) for variant_id, product_id, size in rows}
 
 
 def store_ids(dialect: Dialect, conn: Any) -> set[str]:

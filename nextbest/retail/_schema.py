@@ -18,7 +18,7 @@ MIGRATIONS: tuple[str, ...] = (
         product_id TEXT PRIMARY KEY, body TEXT NOT NULL, hash TEXT NOT NULL, version {_BIG} NOT NULL
     );
     CREATE INDEX products_by_version ON products (version);
-    CREATE TABLE variants (variant_id TEXT PRIMARY KEY, product_id TEXT NOT NULL);
+    CREATE TABLE variants (variant_id TEXT PRIMARY KEY, product_id TEXT NOT NULL, size TEXT);
     CREATE INDEX variants_by_product ON variants (product_id);
     CREATE TABLE stores (store_id TEXT PRIMARY KEY, body TEXT NOT NULL, hash TEXT NOT NULL, version {_BIG} NOT NULL);
     CREATE TABLE offers (offer_id TEXT PRIMARY KEY, body TEXT NOT NULL, hash TEXT NOT NULL, version {_BIG} NOT NULL);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -80,6 +81,8 @@ class RetailBatch:
     """When set, replaces every link of the kinds it holds (and each product's `bought_together` /
     `compatible_with`); `link_kinds` names kinds to clear even when no link of them is left."""
     link_kinds: Sequence[str] = ()
+    demo_today: date | None = None
+    """The day the demo was loaded: its offer windows (and example requests) are shifted to it."""
 
 
 @dataclass
@@ -117,6 +120,7 @@ class RetailSnapshot:
     customers: dict[str, Profile]
     stock: pa.Table
     variant_to_product: dict[str, str]
+    demo_today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,10 @@ class RetailStore(Protocol):
 
     async def product_ids(self) -> dict[str, str]:
         """Every product and variant id → its product group id (for validating feeds)."""
+        ...
+
+    async def variants(self) -> dict[str, tuple[str, str | None]]:
+        """Every variant id → (its product group id, its size)."""
         ...
 
     async def store_ids(self) -> set[str]: ...

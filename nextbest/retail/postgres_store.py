@@ -127,6 +127,9 @@ class PostgresRetailStore:
     async def product_ids(self) -> dict[str, str]:
         return await self._run(lambda conn: _core.product_ids(self._dialect, conn))
 
+    async def variants(self) -> dict[str, tuple[str, str | None]]:
+        return await self._run(lambda conn: _core.variants(self._dialect, conn))
+
     async def store_ids(self) -> set[str]:
         return await self._run(lambda conn: _core.store_ids(self._dialect, conn))
 
