@@ -156,6 +156,7 @@ def _register_sub_apps() -> None:
     from ._consume import consume
     from ._eval import eval_app
     from ._export import register as register_log_commands
+    from ._import import import_command
     from ._policy import policy_app
 
     app.add_typer(policy_app, name="policy")
@@ -163,6 +164,7 @@ def _register_sub_apps() -> None:
     app.add_typer(bench_app, name="bench")
     register_log_commands(app)
     app.command()(consume)
+    app.command("import")(import_command)
 
 
 _register_sub_apps()
