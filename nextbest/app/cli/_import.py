@@ -6,6 +6,7 @@ Exit codes: 0 imported, 1 rejected (bad rows; nothing written unless --skip-bad-
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal, cast
@@ -56,7 +57,9 @@ def _write_rejects(rows: pa.Table | list[str], target: Path) -> None:
 
 def _stock_totals(stock: pa.Table) -> dict[str, int]:
     grouped = stock.group_by("product_id").aggregate([("quantity", "sum")])
-    return dict(zip(grouped["product_id"].to_pylist(), grouped["quantity_sum"].to_pylist(), strict=True))
+    ids: list[str] = grouped["product_id"].to_pylist()
+    units: list[int] = grouped["quantity_sum"].to_pylist()
+    return dict(zip(ids, units, strict=True))
 
 
 async def _index(settings: Settings, store: object) -> str:
@@ -162,7 +165,7 @@ async def _run(settings: Settings, plan: _Plan, rejects: Path) -> Literal[0, 1]:
         await store.close()
 
 
-def _print_errors(errors: list[object]) -> None:
+def _print_errors(errors: Sequence[object]) -> None:
     for error in errors[:MAX_ERRORS_SHOWN]:
         err.print(escape(str(error)), soft_wrap=True, highlight=False)
     if len(errors) > MAX_ERRORS_SHOWN:

@@ -64,7 +64,8 @@ def make_retailer(seed: int = 11, groups: int = 8, shops: int = 3) -> Retailer:
     ids = shop.groups
     shop.promotions = [
         {"promotion_id": "SPRING-INSTORE", "product_applicability": "SPECIFIC_PRODUCTS", "offer_type": "NO_CODE",
-         "long_title": "15% off pruners in store", "promotion_effective_dates": "2026-03-01T00:00:00+00:00/2027-03-01T00:00:00+00:00",
+         "long_title": "15% off pruners in store",
+         "promotion_effective_dates": "2026-03-01T00:00:00+00:00/2027-03-01T00:00:00+00:00",
          "redemption_channel": "IN_STORE", "percent_off": "15", "money_off_amount": "", "minimum_purchase_amount": "",
          "generic_redemption_code": "", "product_type": "Garden > Pruners", "brand": "", "item_id": ""},
         {"promotion_id": "WEB-5OFF", "product_applicability": "ALL_PRODUCTS", "offer_type": "GENERIC_CODE",
