@@ -105,3 +105,9 @@ def concurrency(quick: Quick = False, out: Out = None) -> None:
 def catalog(quick: Quick = False, out: Out = None) -> None:
     """Catalog indexing and filtered retrieval in Chroma, per embedding function."""
     _run(["catalog"], quick, out)
+
+
+@bench_app.command("import")
+def import_figure(quick: Quick = False, out: Out = None) -> None:
+    """`nextbest import` of 100k products (300k variants) with stock in 25 stores (7.5 M rows); load memory."""
+    _run(["import"], quick, out)

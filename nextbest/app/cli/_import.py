@@ -57,8 +57,8 @@ def _write_rejects(rows: pa.Table | list[str], target: Path) -> None:
 
 def _stock_totals(stock: pa.Table) -> dict[str, int]:
     grouped = stock.group_by("product_id").aggregate([("quantity", "sum")])
-    ids: list[str] = grouped["product_id"].to_pylist()
-    units: list[int] = grouped["quantity_sum"].to_pylist()
+    ids = cast(list[str], grouped["product_id"].to_pylist())
+    units = cast(list[int], grouped["quantity_sum"].to_pylist())
     return dict(zip(ids, units, strict=True))
 
 
