@@ -33,13 +33,15 @@ _VARIANT_FIELDS = {
     "image_link",
 }
 _PRODUCT_FIELDS = {"title", "description", "brand", "product_type", COMPATIBLE_COLUMN}
+_OWN_FIELDS = frozenset(_VARIANT_FIELDS | _PRODUCT_FIELDS)
+_AVAILABILITY = frozenset(Availability)
 
 
 def _variant(row: dict[str, str]) -> tuple[Variant, str | None]:
     price, currency = parse_money("price", row["price"]) if "price" in row else (None, None)
     sale = parse_money("sale_price", row["sale_price"])[0] if "sale_price" in row else None
     availability = row.get("availability", Availability.IN_STOCK.value).lower().replace(" ", "_")
-    if availability not in set(Availability):
+    if availability not in _AVAILABILITY:
         raise BadValueError("availability", f"{availability!r} is not one of {', '.join(Availability)}")
     variant = Variant(
         variant_id=row["id"],
@@ -51,7 +53,7 @@ def _variant(row: dict[str, str]) -> tuple[Variant, str | None]:
         gtin=row.get("gtin"),
         link=row.get("link"),
         image_link=row.get("image_link"),
-        attributes={k: v for k, v in row.items() if k not in _VARIANT_FIELDS | _PRODUCT_FIELDS},
+        attributes={k: v for k, v in row.items() if k not in _OWN_FIELDS},
     )
     return variant, currency
 
