@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ._extras import BENCH, SEMANTIC, Extra
 from .catalog import CatalogPlan, run_catalog
 from .http import HttpPlan, run_http
+from .imports import ImportPlan, run_imports
 from .inprocess import InProcessPlan, run_inprocess
 from .llm import LlmPlan, run_concurrency, run_deadline, run_llm_overhead
 from .ope import OpePlan, run_ope
@@ -28,18 +29,20 @@ class Plans:
     llm: LlmPlan
     catalog: CatalogPlan
     ope: OpePlan
+    imports: ImportPlan
 
 
 def plans(*, quick: bool) -> Plans:
     """Full size, or small enough that `bench all --quick` ends in a few minutes on 2 cores."""
     if not quick:
-        return Plans(HttpPlan(), InProcessPlan(), LlmPlan(), CatalogPlan(), OpePlan())
+        return Plans(HttpPlan(), InProcessPlan(), LlmPlan(), CatalogPlan(), OpePlan(), ImportPlan())
     return Plans(
         HttpPlan(seconds=2.0, runs=1),
         InProcessPlan(decisions=300, runs=2, engine_repeats=50),
         LlmPlan(decisions=30, hangs=20, in_flight=1000, runs=1),
         CatalogPlan(sizes=(("lexical", 2000), ("minilm", 200)), queries=50),
         OpePlan(rows=100_000, rounds=200),
+        ImportPlan(products=2000),
     )
 
 
@@ -63,6 +66,7 @@ FIGURES: dict[str, Figure] = {
     # MiniLM inside is skipped by run_catalog itself when the semantic extra is missing
     "catalog": Figure(lambda p: run_catalog(p.catalog)),
     "ope": Figure(lambda p: run_ope(p.ope)),
+    "import": Figure(lambda p: run_imports(p.imports)),
 }
 """Figure name → how to run it; names are the `nextbest bench` subcommands."""
 

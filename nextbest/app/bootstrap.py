@@ -1,4 +1,4 @@
-"""Compose a running nextbest from settings: world, tools, policies, ledger, model. The only place that wires."""
+"""Compose a running nextbest from settings: retail data, tools, policies, ledger, model. The only place that wires."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from agent.service import Decider
 from agent.toolbox import DecisionToolBox
 from guardrails.ledger import Ledger, open_ledger
 from nextbest.clock import Clock, SystemClock
+from nextbest.contracts import StockLevel
 from nextbest.errors import NextbestError
 from nextbest.learning import Learner, open_arm_store
 from nextbest.settings import Settings
 from nextbest.subjects import SubjectStore, open_subject_store
-from nextbest.world import World, load_world
+from nextbest.world import World
 from tools.candidates import CatalogView
 from tools.catalog import CachedSearch, CatalogIndex, CatalogSearch
 from tools.inventory import InventoryIndex
@@ -64,6 +65,29 @@ def settle_heap() -> None:
     gc.freeze()
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, oldest)
+
+
+async def load_retail_world(settings: Settings, clock: Clock) -> World:
+    """The data the service decides over, from the retail store; an empty store gets the demo data set first."""
+    from nextbest.imports import import_demo
+    from nextbest.retail import open_retail_store
+
+    store = await open_retail_store(settings)
+    try:
+        if await store.dataset() is None:  # bootstrap: an empty data dir starts with the demo
+            await import_demo(store, clock.now().date())
+        snapshot = await store.load()
+    finally:
+        await store.close()
+    rows = snapshot.stock.to_pylist()
+    return World(
+        products=snapshot.products,
+        stores=snapshot.stores,
+        offers=snapshot.offers,
+        customers=snapshot.customers,
+        stock=tuple(StockLevel.model_construct(**row) for row in rows),
+        categories=tuple(dict.fromkeys(product.category for product in snapshot.products.values())),
+    )
 
 
 def build_model(settings: Settings, http_client: HttpClient | None = None) -> ChatModel | None:
@@ -113,8 +137,8 @@ async def open_runtime(
     """Open every dependency; `aclose()` releases them. Arguments override settings, for tests and benchmarks."""
     stack = AsyncExitStack()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    world = world or load_world()
     clock = clock or SystemClock()
+    world = world or await load_retail_world(settings, clock)
     reloading = ReloadingPolicies(settings.policy_dir, clock=clock)
     ledger = await open_ledger(settings, clock=clock)
     stack.push_async_callback(ledger.close)

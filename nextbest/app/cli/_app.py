@@ -156,7 +156,7 @@ def _register_sub_apps() -> None:
     from ._consume import consume
     from ._eval import eval_app
     from ._export import register as register_log_commands
-    from ._import import import_app
+    from ._import import import_command
     from ._learning import learning_app
     from ._policy import policy_app
     from ._report import report_app
@@ -166,9 +166,9 @@ def _register_sub_apps() -> None:
     app.add_typer(bench_app, name="bench")
     app.add_typer(report_app, name="report")
     app.add_typer(learning_app, name="learning")
-    app.add_typer(import_app, name="import")
     register_log_commands(app)
     app.command()(consume)
+    app.command("import")(import_command)
 
 
 _register_sub_apps()

@@ -111,3 +111,9 @@ def catalog(quick: Quick = False, out: Out = None) -> None:
 def ope(quick: Quick = False, out: Out = None) -> None:
     """Off-policy evaluation (IPS, SNIPS, DR with bootstrap intervals) of 1 M logged decisions."""
     _run(["ope"], quick, out)
+
+
+@bench_app.command("import")
+def import_figure(quick: Quick = False, out: Out = None) -> None:
+    """`nextbest import` of 100k products (300k variants) with stock in 25 stores (7.5 M rows); load memory."""
+    _run(["import"], quick, out)

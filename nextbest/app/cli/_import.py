@@ -1,147 +1,198 @@
-"""`nextbest import profiles`: load stored profiles (traits, consent, time zone, purchase history) from a file
-or a SQL query, the warehouse sync of a composable stack. Bad rows are reported by row and skipped."""
+"""`nextbest import KIND PATH|--from-sql URL --query Q`: a retailer's feeds into the retail store.
+
+Exit codes: 0 imported, 1 rejected (bad rows; nothing written unless --skip-bad-rows), 2 usage.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Literal, cast
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import typer
-from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from nextbest.contracts import ProfileRecord
-from nextbest.errors import NextbestError, StoreError
+from nextbest.errors import NextbestError
 from nextbest.settings import Settings
 
-from ._output import err, escape, fail
+from ._output import fail, for_people
 
-__all__ = ["ImportSummary", "import_app", "profile_rows", "sql_rows"]
+__all__ = ["import_command"]
 
-import_app = typer.Typer(no_args_is_help=True, help="Load data from files or a warehouse into nextbest's stores.")
-
-CHUNK = 500
-SHOWN_ERRORS = 20
-_JSON_COLUMNS = ("traits", "consent", "purchase_history")
+KINDS = ("products", "inventory", "stores", "promotions", "orders", "profiles", "demo")
+err = Console(stderr=True)
+MAX_ERRORS_SHOWN = 20
 
 
-@dataclass
-class ImportSummary:
-    stored: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def line(self) -> str:
-        return f"profiles imported: {self.stored:,} stored, {len(self.errors):,} rejected"
-
-
-def profile_rows(path: Path) -> Iterator[tuple[str, Any]]:
-    """(where, row) for each row of a JSON Lines file, or of a JSON file holding an array."""
-    if path.suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        rows = data if isinstance(data, list) else [data]
-        for n, row in enumerate(rows, start=1):
-            yield f"{path.name}[{n}]", row
-        return
-    with path.open(encoding="utf-8") as lines:
-        for n, text in enumerate(lines, start=1):
-            if text.strip():
-                try:
-                    yield f"{path.name}:{n}", json.loads(text)
-                except json.JSONDecodeError as exc:
-                    yield f"{path.name}:{n}", exc
+def _renames(pairs: list[str]) -> dict[str, str]:
+    renames = {}
+    for pair in pairs:
+        new, equals, old = pair.partition("=")
+        if not equals or not new.strip() or not old.strip():
+            fail(f"--map takes new=old, got {pair!r}")
+        renames[new.strip()] = old.strip()
+    return renames
 
 
-def sql_rows(url: str, query: str) -> Iterator[tuple[str, Any]]:
-    """(where, row) for each row a PostgreSQL query returns; JSON held in text columns is decoded, and a
-    NULL column is left out (unknown, not empty)."""
-    import psycopg
-    from psycopg.rows import dict_row
-
-    try:
-        with psycopg.connect(url, row_factory=dict_row) as conn, conn.cursor(name="nextbest_import") as cursor:
-            cursor.execute(query)
-            for n, row in enumerate(cursor, start=1):
-                yield f"row {n}", _decoded(row)
-    except psycopg.Error as exc:
-        raise StoreError(f"the profile query failed: {exc}") from exc
+def _rejects_path(path: Path | None, rejects: Path | None, kind: str) -> Path:
+    if rejects is not None:
+        return rejects
+    if path is not None:
+        return path.with_name(f"{path.name}.rejected{'.jsonl' if path.suffix == '.jsonl' else '.csv'}")
+    return Path(f"rejected-{kind}.csv")
 
 
-def _decoded(row: dict[str, Any]) -> dict[str, Any] | ValueError:
-    out: dict[str, Any] = {}
-    for column, value in row.items():
-        if value is None:
-            continue
-        if column in _JSON_COLUMNS and isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError as exc:
-                return ValueError(f"{column}: not JSON ({exc.msg})")
-        out[column] = value
-    return out
+def _write_rejects(rows: pa.Table | list[str], target: Path) -> None:
+    if isinstance(rows, list):
+        target.write_text("".join(f"{line}\n" for line in rows), encoding="utf-8")
+    else:
+        pacsv.write_csv(rows, target)
 
 
-def _record(where: str, row: Any, summary: ImportSummary) -> ProfileRecord | None:
-    if isinstance(row, Exception):
-        summary.errors.append(f"{where}: {row}")
-        return None
-    try:
-        return ProfileRecord.model_validate(row)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        at = ".".join(str(part) for part in first["loc"]) or "row"
-        summary.errors.append(f"{where}: {at}: {first['msg']}")
-        return None
+def _stock_totals(stock: pa.Table) -> dict[str, int]:
+    grouped = stock.group_by("product_id").aggregate([("quantity", "sum")])
+    ids = cast(list[str], grouped["product_id"].to_pylist())
+    units = cast(list[int], grouped["quantity_sum"].to_pylist())
+    return dict(zip(ids, units, strict=True))
 
 
-async def load_profiles(settings: Settings, rows: Iterator[tuple[str, Any]]) -> ImportSummary:
-    """Validate and store every row, in chunks; rows that do not validate are counted and skipped."""
-    from nextbest.subjects import open_subject_store
+async def _index(settings: Settings, store: object) -> str:
+    from nextbest.retail import RetailStore
+    from tools.catalog import index_catalog
 
-    summary = ImportSummary()
-    store = await open_subject_store(settings)
-    try:
-        chunk: list[ProfileRecord] = []
-        for where, row in rows:
-            record = _record(where, row, summary)
-            if record is not None:
-                chunk.append(record)
-            if len(chunk) >= CHUNK:
-                summary.stored += await store.put_profiles(chunk)
-                chunk = []
-        if chunk:
-            summary.stored += await store.put_profiles(chunk)
-    finally:
-        await store.close()
-    return summary
+    from ._app import index_summary
+
+    snapshot = await cast(RetailStore, store).load()
+    stats = await asyncio.to_thread(
+        index_catalog, settings, list(snapshot.products.values()), _stock_totals(snapshot.stock)
+    )
+    return index_summary(stats, settings.embedding.value)
 
 
-@import_app.command("profiles")
-def import_profiles(
-    source: Annotated[Path | None, typer.Argument(help="A .jsonl file (one profile a line) or a .json array")] = None,
-    from_sql: Annotated[str | None, typer.Option("--from-sql", help="PostgreSQL URL to read profiles from")] = None,
-    query: Annotated[str | None, typer.Option(help="The query whose rows are profiles (with --from-sql)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+def import_command(
+    kind: Annotated[str, typer.Argument(help="products | inventory | stores | promotions | orders | profiles | demo")],
+    path: Annotated[Path | None, typer.Argument(help="A CSV/TSV feed, or .jsonl of nextbest contracts")] = None,
+    from_sql: Annotated[str | None, typer.Option("--from-sql", help="Read a PostgreSQL query instead")] = None,
+    query: Annotated[str | None, typer.Option("--query", help="The query for --from-sql")] = None,
+    rename: Annotated[list[str] | None, typer.Option("--map", help="new=old: read column old as new")] = None,
+    skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="Import the good rows")] = False,
+    rejects: Annotated[Path | None, typer.Option(help="Where --skip-bad-rows writes the rejected rows")] = None,
+    no_index: Annotated[bool, typer.Option("--no-index", help="Leave the Chroma catalog index as it is")] = False,
+    min_support: Annotated[int, typer.Option(help="orders: orders a pair needs to link", min=1)] = 2,
+    top: Annotated[int, typer.Option(help="orders: links kept per product", min=1)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="profiles: print the summary as JSON")] = False,
 ) -> None:
-    """Store profiles: user_id, traits, consent, timezone, purchase_history (a field left out stays as stored)."""
-    if (source is None) == (from_sql is None):
-        fail("give a FILE or --from-sql URL --query Q (one of them)")
+    """Import a retailer's feed (GMC products, local inventory, promotions; stores; orders), profiles from a
+    warehouse or CDP export (JSON lines or a SQL query), or the demo."""
+    if kind not in KINDS:
+        fail(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    if kind != "demo" and (path is None) == (from_sql is None):
+        fail("give a PATH or --from-sql URL --query Q (one of them)")
     if from_sql is not None and not query:
         fail("--from-sql needs --query")
-    if source is not None and not source.is_file():
-        fail(f"no file {source}")
-    rows = profile_rows(source) if source is not None else sql_rows(str(from_sql), str(query))
+    if path is not None and not path.is_file():
+        fail(f"no file {path}")
+    if kind == "profiles":
+        from ._import_profiles import import_profiles
+
+        import_profiles(path, from_sql, query, as_json=as_json)
+        return
     try:
-        summary = asyncio.run(load_profiles(Settings(), rows))
-    except (NextbestError, json.JSONDecodeError, OSError) as exc:
+        settings = Settings()
+    except ValueError as exc:
+        fail(f"invalid settings: {exc}")
+    plan = _Plan(kind, path, from_sql, query, _renames(rename or []), skip_bad_rows, no_index, min_support, top)
+    try:
+        code = asyncio.run(_run(settings, plan, _rejects_path(path, rejects, kind)))
+    except NextbestError as exc:
         fail(str(exc))
-    for message in summary.errors[:SHOWN_ERRORS]:
-        err.print(f"[yellow]rejected:[/yellow] {escape(message)}", soft_wrap=True)
-    if as_json:
-        typer.echo(json.dumps({"stored": summary.stored, "rejected": len(summary.errors), "errors": summary.errors}))
+    raise typer.Exit(code)
+
+
+class _Plan:
+    def __init__(
+        self, kind: str, path: Path | None, url: str | None, query: str | None, renames: dict[str, str],
+        skip: bool, no_index: bool, min_support: int, top: int,
+    ) -> None:  # fmt: skip
+        self.kind, self.path, self.url, self.query, self.renames = kind, path, url, query, renames
+        self.skip, self.no_index, self.min_support, self.top = skip, no_index, min_support, top
+
+
+def _feed(plan: _Plan) -> object:
+    from nextbest.imports import Feed, Kind, read_file, read_sql
+
+    kind = cast(Kind, plan.kind)
+    if plan.path is not None and plan.path.suffix == ".jsonl":
+        return Feed(kind, jsonl=plan.path, min_support=plan.min_support, top=plan.top)
+    if plan.path is not None:
+        source = read_file(plan.path, plan.renames)
     else:
-        typer.echo(summary.line())
-    if summary.errors:
-        raise typer.Exit(1)
+        assert plan.url is not None and plan.query is not None
+        source = read_sql(plan.url, plan.query, plan.renames)
+    return Feed(kind, source=source, min_support=plan.min_support, top=plan.top)
+
+
+async def _run(settings: Settings, plan: _Plan, rejects: Path) -> Literal[0, 1]:
+    from nextbest.imports import Feed, FeedRejectedError, import_demo, import_feed
+    from nextbest.retail import open_retail_store
+
+    store = await open_retail_store(settings)
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                      transient=True, disable=not for_people(err)) as progress:  # fmt: skip
+            task = progress.add_task(f"importing {plan.kind}")
+            if plan.kind == "demo":
+                result = await import_demo(store, datetime.now(UTC).date())
+                err.print(f"demo data set: {result.changed:,} rows changed (version {result.version})")
+                return 0
+            progress.update(task, description=f"reading {plan.kind}")
+            feed = cast(Feed, await asyncio.to_thread(_feed, plan))
+            progress.update(task, description=f"checking and writing {plan.kind}")
+            try:
+                report = await import_feed(store, feed, skip_bad_rows=plan.skip)
+            except FeedRejectedError as exc:
+                progress.stop()
+                _print_errors(exc.errors)
+                err.print(f"{len(exc.errors)} error(s): nothing imported (--skip-bad-rows imports the good rows)")
+                return 1
+            if plan.kind in ("products", "inventory") and not plan.no_index:
+                progress.update(task, description="updating the catalog index")
+                index_line = await _index(settings, store)
+            else:
+                index_line = None
+        _summary(report, rejects, index_line)
+        return 0
+    finally:
+        await store.close()
+
+
+def _print_errors(errors: Sequence[object]) -> None:
+    for error in errors[:MAX_ERRORS_SHOWN]:
+        err.print(escape(str(error)), soft_wrap=True, highlight=False)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        err.print(f"... and {len(errors) - MAX_ERRORS_SHOWN} more")
+
+
+def _summary(report: object, rejects: Path, index_line: str | None) -> None:
+    from nextbest.imports import ImportReport
+
+    assert isinstance(report, ImportReport)
+    if report.errors:
+        _print_errors(list(report.errors))
+    if report.rejected_rows is not None and report.rejected:
+        _write_rejects(report.rejected_rows, rejects)
+        err.print(f"rejected rows written to {escape(str(rejects))}")
+    replaced = " (the demo data set was replaced)" if report.result and report.result.replaced_demo else ""
+    err.print(
+        f"{report.kind}: {report.read:,} rows read, {report.upserted:,} upserted, {report.unchanged:,} unchanged,"
+        f" {report.rejected:,} rejected{replaced}",
+        highlight=False,
+    )
+    if index_line:
+        err.print(index_line, highlight=False)
