@@ -53,6 +53,7 @@ async def test_each_call_passes_through_with_a_span_and_a_sample(tmp_path: Path)
     assert (await traced.history("w", NOW - timedelta(days=1))).contacts == ()
     assert [row.decision_id for row in await traced.decisions_since(NOW, limit=5)] == ["tl-1"]
     assert [row.outcome for row in await traced.outcomes_since(NOW)] == [FeedbackOutcome.OPENED]
+    assert await traced.pseudonymise("w", "erased:w") == 1
     assert await traced.prune(NOW + timedelta(seconds=1)) == PruneCounts(decisions=1, outcomes=1)
     await traced.close()
 
