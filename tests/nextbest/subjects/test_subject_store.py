@@ -132,3 +132,17 @@ def test_malformed_traits_are_refused_before_anything_is_written() -> None:
 
     with pytest.raises(ValueError, match="traits are not valid"):
         plan([_event("identify", 1, user="rider-25", traits={"lifetime_value": "lots"})])
+
+
+async def test_a_segment_page_object_is_remembered_without_its_page_name(store: SubjectStore) -> None:
+    event = Event.model_validate(
+        {
+            "event_id": "ev-page-1",
+            "type": "page_view",
+            "occurred_at": NOW.isoformat(),
+            "anonymous_id": "cookie-p1",
+            "context": {"page": {"path": "/tents", "url": "https://shop.example/tents"}},
+        }
+    )
+    assert (await store.record([event])).remembered == 1
+    assert [(e.type, e.page) for e in (await store.recall("anon:cookie-p1")).events] == [("page_view", None)]

@@ -14,15 +14,16 @@ import schemathesis
 
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: Any) -> None:
-    """`profile.user_id` must equal `event.user_id` when both are given (every phase, so not `map_body`)."""
+    """`profile.user_id` must equal `event.user_id` when both are given, and an event's Segment twins must agree
+    with its own fields, on `/v1/decide` and `/v1/events` alike (every phase, so not `map_body`)."""
     body = case.body
-    route = (case.method.upper(), case.operation.path)
-    if route == ("POST", "/v1/events") and isinstance(body, dict):
-        for event in body.get("batch") if isinstance(body.get("batch"), list) else [body]:
+    if (case.method.upper(), case.operation.path) == ("POST", "/v1/events") and isinstance(body, dict):
+        batch = body.get("batch")
+        for event in batch if isinstance(batch, list) else [body]:
             if isinstance(event, dict):
                 _twins_agree(event)
         return
-    if route != ("POST", "/v1/decide") or not isinstance(body, dict):
+    if (case.method.upper(), case.operation.path) != ("POST", "/v1/decide") or not isinstance(body, dict):
         return
     event, profile = body.get("event"), body.get("profile")
     if isinstance(event, dict):
