@@ -40,7 +40,6 @@ def remembered(event: Event) -> RememberedEvent | None:
     if event.type in NOT_REMEMBERED:
         return None
     props = event.properties
-    page = event.context.page if isinstance(event.context.page, str) else None  # not Segment's page object
     return RememberedEvent(
         event_id=event.event_id,
         type=event.type,
@@ -48,11 +47,7 @@ def remembered(event: Event) -> RememberedEvent | None:
         product_id=props.product_id,
         category=props.category,
         query=props.query,
-<<<<<<< HEAD
         page=_page_name(event.context.page),
-=======
-        page=page,
->>>>>>> memory
     )
 
 

@@ -134,7 +134,7 @@ def test_malformed_traits_are_refused_before_anything_is_written() -> None:
         plan([_event("identify", 1, user="rider-25", traits={"lifetime_value": "lots"})])
 
 
-async def test_a_segment_page_object_is_remembered_without_its_page_name(store: SubjectStore) -> None:
+async def test_a_segment_page_object_is_remembered_by_its_path(store: SubjectStore) -> None:
     event = Event.model_validate(
         {
             "event_id": "ev-page-1",
@@ -145,4 +145,4 @@ async def test_a_segment_page_object_is_remembered_without_its_page_name(store: 
         }
     )
     assert (await store.record([event])).remembered == 1
-    assert [(e.type, e.page) for e in (await store.recall("anon:cookie-p1")).events] == [("page_view", None)]
+    assert [(e.type, e.page) for e in (await store.recall("anon:cookie-p1")).events] == [("page_view", "/tents")]
