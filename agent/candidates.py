@@ -15,6 +15,7 @@ from nextbest.contracts import CandidateSet, Channel, DecideRequest, Offer, Offe
 from nextbest.policy import Playbook
 from tools.candidates import CatalogView, SourceInput, find_products
 from tools.catalog import CatalogSearch
+from tools.data import RetailData
 from tools.inventory import InventoryAdapter
 from tools.offers import OfferChecker
 
@@ -30,6 +31,8 @@ class CandidateTools:
     offers: OfferChecker
     offer_catalog: Mapping[str, Offer]
     search: CatalogSearch | None
+    data: RetailData | None = None
+    """The data view the parts above come from; resolves variant ids to their product group."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ __all__ = ["NO_ROW", "StockMatrix", "stock_levels_table"]
 
 NO_ROW = -1
 _SEP = "\x1f"
+_COLUMNS = ["product_id", "variant_id", "size", "store_id", "quantity"]
+_TYPES = pa.schema([(name, pa.string()) for name in _COLUMNS[:-1]] + [("quantity", pa.int64())])
 
 
 def stock_levels_table(levels: Iterable[StockLevel]) -> pa.Table:
@@ -98,6 +100,7 @@ class StockMatrix:
         """Set every row of a stock table (STOCK_SCHEMA columns); bulk loads vectorise the assignment."""
         if stock.num_rows == 0:
             return 0
+        stock = stock.select(_COLUMNS).cast(_TYPES)  # a column of only nulls arrives typed null
         blank = pa.scalar("", pa.string())
         sku = pc.coalesce(stock["variant_id"], stock["size"], blank)
         joined = pc.binary_join_element_wise(stock["product_id"], sku, _SEP)  # type: ignore[call-overload]

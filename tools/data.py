@@ -67,7 +67,6 @@ class RetailData:
         for product in self.catalog.products.values():
             self._index_variants(product)
         self.inventory = InventoryIndex(stock, self.stores)
-        self._matrix = self.inventory.matrix
 
     @property
     def products(self) -> Mapping[str, Product]:
@@ -75,11 +74,19 @@ class RetailData:
 
     @property
     def stock_bytes(self) -> int:
-        return self._matrix.nbytes
+        return self.inventory.matrix.nbytes
 
     def resolve(self, product_id: str) -> str:
         """The group id of a product or variant id; an unknown id comes back as it is."""
         return product_id if product_id in self.catalog else self._variants.get(product_id, product_id)
+
+    def variant_size(self, variant_id: str) -> str | None:
+        """The size of a variant id, when it names one."""
+        product = self.catalog.get(self._variants.get(variant_id, ""))
+        for variant in product.variants if product is not None else ():
+            if variant.variant_id == variant_id:
+                return variant.size
+        return None
 
     def _index_variants(self, product: Product) -> None:
         for variant in product.variants:
@@ -91,21 +98,35 @@ class RetailData:
             for variant in old.variants:
                 self._variants.pop(variant.variant_id, None)
 
+    def replace(self, other: RetailData) -> None:
+        """Hold exactly what `other` holds (the data set was replaced), editing this view's objects in place."""
+        for product_id in list(self.catalog.products):
+            self.catalog.remove(product_id)
+        for product in other.products.values():
+            self.catalog.upsert(product)
+        self._variants = dict(other._variants)
+        self.stores.clear()
+        self.stores.update(other.stores)
+        self.offers.clear()
+        self.offers.update(other.offers)
+        self.inventory.matrix = other.inventory.matrix
+        self.version = other.version
+
     def apply(self, changes: DataChanges) -> None:
         """Apply one poll's changes in place. Synchronous, so no request sees half of them."""
         for product_id in changes.deleted_products:
             self._drop_product(product_id)
-            self._matrix.drop_product(product_id)
+            self.inventory.matrix.drop_product(product_id)
         for product in changes.products:
             self._drop_product(product.product_id)
             self.catalog.upsert(product)
             self._index_variants(product)
         for store_id in changes.deleted_stores:
             self.stores.pop(store_id, None)
-            self._matrix.drop_store(store_id)
+            self.inventory.matrix.drop_store(store_id)
         self.stores.update((store.store_id, store) for store in changes.stores)
         for offer_id in changes.deleted_offers:
             self.offers.pop(offer_id, None)
         self.offers.update((offer.offer_id, offer) for offer in changes.offers)
-        self._matrix.apply(changes.stock)
+        self.inventory.matrix.apply(changes.stock)
         self.version = max(self.version, changes.version)

@@ -68,8 +68,14 @@ class InventoryIndex(InventoryAdapter):
 
     def __init__(self, stock: pa.Table | Iterable[StockLevel], stores: Mapping[str, Store] | Iterable[Store]) -> None:
         self.matrix = StockMatrix()
-        self.matrix.apply(stock if isinstance(stock, pa.Table) else stock_levels_table(stock))
+        self.reload(stock)
         self._stores = stores if isinstance(stores, Mapping) else {store.store_id: store for store in stores}
+
+    def reload(self, stock: pa.Table | Iterable[StockLevel]) -> None:
+        """Hold exactly `stock` from now on."""
+        matrix = StockMatrix()
+        matrix.apply(stock if isinstance(stock, pa.Table) else stock_levels_table(stock))
+        self.matrix = matrix
 
     def levels(self, product_id: str) -> Sequence[StockLevel]:
         return self.matrix.levels(product_id)

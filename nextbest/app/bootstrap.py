@@ -1,4 +1,4 @@
-"""Compose a running nextbest from settings: world, tools, policies, ledger, model. The only place that wires."""
+"""Compose a running nextbest from settings: data, tools, policies, ledger, model. The only place that wires."""
 
 from __future__ import annotations
 
@@ -16,14 +16,17 @@ from agent.service import Decider
 from agent.toolbox import DecisionToolBox
 from guardrails.ledger import Ledger, open_ledger
 from nextbest.clock import Clock, SystemClock
+from nextbest.contracts import StockLevel
 from nextbest.errors import NextbestError
+from nextbest.retail import DataSet, RetailBatch, RetailStore, open_retail_store, stock_table
 from nextbest.settings import Settings
 from nextbest.world import World, load_world
-from tools.candidates import CatalogView
 from tools.catalog import CachedSearch, CatalogIndex, CatalogSearch
-from tools.inventory import InventoryIndex
+from tools.data import RetailData
 from tools.offers import OfferChecker
 from tools.registry import ToolDeps
+
+from ._refresh import DataRefresher, IndexWriteLock, data_from_snapshot
 
 __all__ = ["Runtime", "build_model", "open_runtime", "settle_heap"]
 
@@ -38,6 +41,9 @@ class Runtime:
 
     settings: Settings
     world: World
+    data: RetailData
+    retail: RetailStore | None
+    """The store the data view follows (and the write routes write to); None when a world was handed in."""
     decider: Decider
     ledger: Ledger
     policies: ReloadingPolicies
@@ -77,11 +83,11 @@ def build_model(settings: Settings, http_client: HttpClient | None = None) -> Ch
     return OpenAIChatModel(config, http_client=http_client)
 
 
-def _search(settings: Settings, world: World, stack: AsyncExitStack) -> CatalogIndex | None:
+def _search(settings: Settings, data: RetailData, stack: AsyncExitStack) -> CatalogIndex | None:
     try:
         from tools.catalog import open_product_search
 
-        index = open_product_search(settings, world.products.values(), world.stock)
+        index = open_product_search(settings, data.products.values(), _levels(data))
     except NextbestError as exc:  # retrieval refines candidates; the rules still decide without it
         log.warning("catalog retrieval unavailable, continuing without it: %s", exc)
         return None
@@ -94,6 +100,56 @@ def _cached(settings: Settings, index: CatalogIndex | None) -> CatalogSearch | N
     if index is None or settings.catalog_cache_size == 0:
         return index
     return CachedSearch(index, size=settings.catalog_cache_size)
+
+
+def _levels(data: RetailData) -> list[StockLevel]:
+    return [level for product_id in data.products for level in data.inventory.levels(product_id)]
+
+
+def _world_data(world: World) -> RetailData:
+    return RetailData(world.products.values(), world.stores.values(), world.offers.values(), world.stock)
+
+
+def _demo_batch(world: World) -> RetailBatch:
+    rows = world.stock
+    stock = stock_table(
+        [r.product_id for r in rows],
+        [r.variant_id for r in rows],
+        [r.size for r in rows],
+        [r.store_id for r in rows],
+        [r.quantity for r in rows],
+    )
+    return RetailBatch(
+        products=list(world.products.values()),
+        stores=list(world.stores.values()),
+        offers=list(world.offers.values()),
+        customers=list(world.customers.values()),
+        stock=stock,
+    )
+
+
+async def _open_data(settings: Settings, world: World, stack: AsyncExitStack) -> tuple[RetailStore, RetailData]:
+    """The retail store (seeded with the demo when empty) and this worker's view of it."""
+    store = await open_retail_store(settings)
+    stack.push_async_callback(store.close)
+    if await store.dataset() is None:
+        await store.write(_demo_batch(world), dataset=DataSet.DEMO)
+    return store, data_from_snapshot(await store.load())
+
+
+async def _start_refresher(
+    settings: Settings, store: RetailStore, data: RetailData, index: CatalogIndex | None, stack: AsyncExitStack
+) -> None:
+    owner: CatalogIndex | None = None
+    if index is not None and settings.chroma_url:
+        owner = index
+    elif index is not None:
+        lock = IndexWriteLock(settings.data_dir / "index.lock")
+        stack.callback(lock.release)
+        owner = index if lock.held else None
+    refresher = DataRefresher(store, data, poll_s=settings.data_poll_ms / 1000, index=owner)
+    await refresher.start()
+    stack.push_async_callback(refresher.stop)
 
 
 async def open_runtime(
@@ -109,7 +165,12 @@ async def open_runtime(
     """Open every dependency; `aclose()` releases them. Arguments override settings, for tests and benchmarks."""
     stack = AsyncExitStack()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    world = world or load_world()
+    retail: RetailStore | None = None
+    if world is not None:
+        data = _world_data(world)
+    else:
+        world = load_world()
+        retail, data = await _open_data(settings, world, stack)
     clock = clock or SystemClock()
     reloading = ReloadingPolicies(settings.policy_dir, clock=clock)
     ledger = await open_ledger(settings, clock=clock)
@@ -121,14 +182,17 @@ async def open_runtime(
         if http_client is None:
             stack.push_async_callback(client.aclose)
         model = build_model(settings, client)
-    index = _search(settings, world, stack) if search == "auto" else None
+    index = _search(settings, data, stack) if search == "auto" else None
     rules_search = _cached(settings, index) if search == "auto" else search
+    if retail is not None:
+        await _start_refresher(settings, retail, data, index, stack)
     tools = CandidateTools(
-        catalog=CatalogView(world.products),
-        inventory=InventoryIndex(world.stock, world.stores.values()),
-        offers=OfferChecker(world.offers, products=world.products),
-        offer_catalog=world.offers,
+        catalog=data.catalog,
+        inventory=data.inventory,
+        offers=OfferChecker(data.offers, products=data.catalog.products),
+        offer_catalog=data.offers,
         search=rules_search,
+        data=data,
     )
     ctx = DecisionContext(
         settings=settings,
@@ -140,5 +204,12 @@ async def open_runtime(
         toolbox=DecisionToolBox.from_registry(ToolDeps(tools.catalog, tools.inventory, search=index)),
     )
     return Runtime(
-        settings=settings, world=world, decider=Decider(ctx), ledger=ledger, policies=reloading, exit_stack=stack
+        settings=settings,
+        world=world,
+        data=data,
+        retail=retail,
+        decider=Decider(ctx),
+        ledger=ledger,
+        policies=reloading,
+        exit_stack=stack,
     )
