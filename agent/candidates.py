@@ -16,6 +16,7 @@ from nextbest.contracts import CandidateSet, Channel, DecideRequest, Offer, Offe
 from nextbest.policy import OffersFile, Playbook, merge_offers
 from tools.candidates import CatalogView, SourceInput, find_products
 from tools.catalog import CatalogSearch
+from tools.data import RetailData
 from tools.inventory import InventoryAdapter
 from tools.offers import OfferChecker
 
@@ -36,6 +37,9 @@ class CandidateTools:
     offers: OfferChecker
     offer_catalog: Mapping[str, Offer]
     search: CatalogSearch | None
+    data: RetailData | None = None
+    """The data view the parts above come from; resolves variant ids to their product group."""
+
     # The last books built, by the offers file they were built for: one per policy version, not per request.
     _books: dict[int, tuple[OffersFile, CandidateTools]] = field(default_factory=dict, compare=False, repr=False)
 

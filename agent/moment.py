@@ -9,8 +9,9 @@ from datetime import datetime
 
 from guardrails import GuardrailInput, PreCheck, check_before
 from guardrails.holdout import in_holdout
-from nextbest.contracts import ActionKind, ArmDraw, CandidateSet, DecideRequest, DecisionTrace
+from nextbest.contracts import ActionKind, ArmDraw, CandidateSet, CartItem, DecideRequest, DecisionTrace
 from nextbest.policy import Playbook
+from tools.data import RetailData
 
 from . import rules
 from .candidates import CandidateTools
@@ -101,12 +102,36 @@ class Moment:
         self.trace.steps_ms[step] = round((time.monotonic() - since) * 1000, 3)
 
 
+def _grouped_item(item: CartItem, data: RetailData) -> CartItem:
+    group = data.resolve(item.product_id)
+    if group == item.product_id:
+        return item
+    size = item.size or data.variant_size(item.product_id)
+    return item.model_copy(update={"product_id": group, "size": size})
+
+
+def grouped(request: DecideRequest, data: RetailData | None) -> DecideRequest:
+    """The request with every variant id (viewed product, cart, order) replaced by its product group's id."""
+    if data is None:
+        return request
+    props = request.event.properties
+    update: dict[str, object] = {"cart": [_grouped_item(item, data) for item in props.cart]}
+    if props.product_id is not None:
+        update["product_id"] = data.resolve(props.product_id)
+    if props.order is not None:
+        items = [_grouped_item(item, data) for item in props.order.items]
+        update["order"] = props.order.model_copy(update={"items": items})
+    event = request.event.model_copy(update={"properties": props.model_copy(update=update)})
+    return request.model_copy(update={"event": event})
+
+
 async def open_moment(request: DecideRequest, ctx: DecisionContext, deadline: Deadline) -> Moment:
     began = time.monotonic()
     now = ctx.clock.now()
     policies = ctx.policies.current()
     tools = ctx.tools.under(policies.offers)
-    request, warnings = take_in(request, policies.intake)
+    request, warnings = take_in(request, policies.intake)  # Segment shapes first: flat `products` become a cart
+    request = grouped(request, ctx.tools.data)
     subject = request.event.subject_id
     lookback = policies.guardrails.history_lookback()
     # one read of memory and one of the contact history, side by side

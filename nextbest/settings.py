@@ -105,6 +105,9 @@ class Settings(BaseSettings):
         default=None, description="Seed of the arm draws of learning playbooks (tests, simulations); unset: random"
     )
 
+    data_poll_ms: Annotated[int, Field(gt=0, le=60_000)] = Field(
+        default=250, description="How often each worker polls the retail store for changes (live refresh)"
+    )
     chroma_url: str | None = Field(default=None, description="Chroma server URL; unset means embedded")
     embedding: EmbeddingKind = EmbeddingKind.LEXICAL
     embedding_model: str = "text-embedding-3-small"

@@ -1,21 +1,22 @@
 """Stock lookups: the adapter a real inventory service plugs into, an in-memory one, and the model tool.
 
 InventoryAdapter (Protocol)        levels / available / stores_near
-└── InventoryIndex(stock, stores)  stock rows and stores, indexed once: O(1) lookups
+└── InventoryIndex(stock, stores)  stock in an int32 matrix (SKU × location), stores by id: O(1) lookups
 InventoryTool(adapter)             the model-facing `check_inventory` tool, bounded by the deadline
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Protocol, Self
 
+import pyarrow as pa
 from pydantic import Field, model_validator
 
 from nextbest.contracts import Contract, Identifier, StockLevel, Store
 
+from ._stock import StockMatrix, stock_levels_table
 from .function_tool import DEFAULT_MAX_TIMEOUT_S, FunctionTool, ToolAnswer
 
 if TYPE_CHECKING:
@@ -63,31 +64,40 @@ class InventoryAdapter(Protocol):
 
 
 class InventoryIndex(InventoryAdapter):
-    """Stock rows and stores held in memory, indexed once so every lookup is a dict hit."""
+    """Stock in a `StockMatrix` and the stores mapping it is given (kept by reference, so edits show)."""
 
-    def __init__(self, stock: Iterable[StockLevel], stores: Iterable[Store]) -> None:
-        rows: dict[str, list[StockLevel]] = defaultdict(list)
-        # Keyed (product, size, store) with None meaning "any": all four roll-ups are precomputed.
-        counts: dict[tuple[str, str | None, str | None], int] = defaultdict(int)
-        for row in stock:
-            rows[row.product_id].append(row)
-            for size in {row.size, None}:
-                for store in (row.store_id, None):
-                    counts[(row.product_id, size, store)] += row.quantity
-        self._levels = {product_id: tuple(levels) for product_id, levels in rows.items()}
-        self._counts = dict(counts)
-        self._stores = tuple(store for store in stores if store.store_id != ONLINE)
+    def __init__(self, stock: pa.Table | Iterable[StockLevel], stores: Mapping[str, Store] | Iterable[Store]) -> None:
+        self.matrix = StockMatrix()
+        self.reload(stock)
+        self._stores = stores if isinstance(stores, Mapping) else {store.store_id: store for store in stores}
+
+    def reload(self, stock: pa.Table | Iterable[StockLevel]) -> None:
+        """Hold exactly `stock` from now on."""
+        matrix = StockMatrix()
+        matrix.apply(stock if isinstance(stock, pa.Table) else stock_levels_table(stock))
+        self.matrix = matrix
 
     def levels(self, product_id: str) -> Sequence[StockLevel]:
-        return self._levels.get(product_id, ())
+        return self.matrix.levels(product_id)
 
     def available(self, product_id: str, *, size: str | None = None, store_id: str | None = None) -> int:
-        return self._counts.get((product_id, size, store_id), 0)
+        return self.matrix.available(product_id, size=size, store_id=store_id)
 
     def stores_near(self, lat: float, lon: float, radius_km: float) -> Sequence[tuple[Store, float]]:
         # A few dozen stores: a scan is faster than any spatial index would be to build.
-        found = [(store, haversine_km(lat, lon, store.lat, store.lon)) for store in self._stores]
+        found = [
+            (store, haversine_km(lat, lon, store.lat, store.lon))
+            for store in self._stores.values()
+            if store.store_id != ONLINE
+        ]
         return sorted(((s, d) for s, d in found if d <= radius_km), key=lambda hit: (hit[1], hit[0].store_id))
+
+    def variant_in_stock(self, product_id: str, size: str | None) -> str | None:
+        """A variant of the product with a unit in `size` (any size when None), else None."""
+        for variant_size, variant_id in self.matrix.variants_in_stock(product_id):
+            if size is None or variant_size == size:
+                return variant_id
+        return None
 
 
 class InventoryQuery(Contract):

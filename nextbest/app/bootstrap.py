@@ -19,14 +19,16 @@ from nextbest.clock import Clock, SystemClock
 from nextbest.contracts import StockLevel
 from nextbest.errors import NextbestError
 from nextbest.learning import Learner, open_arm_store
+from nextbest.retail import RetailStore, open_retail_store
 from nextbest.settings import Settings
 from nextbest.subjects import SubjectStore, open_subject_store
 from nextbest.world import World
-from tools.candidates import CatalogView
 from tools.catalog import CachedSearch, CatalogIndex, CatalogSearch
-from tools.inventory import InventoryIndex
+from tools.data import RetailData
 from tools.offers import OfferChecker
 from tools.registry import ToolDeps
+
+from ._refresh import DataRefresher, IndexWriteLock, data_from_snapshot
 
 __all__ = ["Runtime", "build_model", "open_runtime", "settle_heap"]
 
@@ -40,7 +42,11 @@ class Runtime:
     """A wired service: the decider plus what the API and CLI need to reach directly."""
 
     settings: Settings
-    world: World
+    world: World | None
+    """The world handed in (evals, benchmarks); None when the data comes from the retail store."""
+    data: RetailData
+    retail: RetailStore | None
+    """The store the data view follows (and the write routes write to); None when a world was handed in."""
     decider: Decider
     ledger: Ledger
     subjects: SubjectStore
@@ -67,29 +73,6 @@ def settle_heap() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, oldest)
 
 
-async def load_retail_world(settings: Settings, clock: Clock) -> World:
-    """The data the service decides over, from the retail store; an empty store gets the demo data set first."""
-    from nextbest.imports import import_demo
-    from nextbest.retail import open_retail_store
-
-    store = await open_retail_store(settings)
-    try:
-        if await store.dataset() is None:  # bootstrap: an empty data dir starts with the demo
-            await import_demo(store, clock.now().date())
-        snapshot = await store.load()
-    finally:
-        await store.close()
-    rows = snapshot.stock.to_pylist()
-    return World(
-        products=snapshot.products,
-        stores=snapshot.stores,
-        offers=snapshot.offers,
-        customers=snapshot.customers,
-        stock=tuple(StockLevel.model_construct(**row) for row in rows),
-        categories=tuple(dict.fromkeys(product.category for product in snapshot.products.values())),
-    )
-
-
 def build_model(settings: Settings, http_client: HttpClient | None = None) -> ChatModel | None:
     if not settings.model:
         return None
@@ -104,11 +87,11 @@ def build_model(settings: Settings, http_client: HttpClient | None = None) -> Ch
     return OpenAIChatModel(config, http_client=http_client)
 
 
-def _search(settings: Settings, world: World, stack: AsyncExitStack) -> CatalogIndex | None:
+def _search(settings: Settings, data: RetailData, stack: AsyncExitStack) -> CatalogIndex | None:
     try:
         from tools.catalog import open_product_search
 
-        index = open_product_search(settings, world.products.values(), world.stock)
+        index = open_product_search(settings, data.products.values(), _levels(data))
     except NextbestError as exc:  # retrieval refines candidates; the rules still decide without it
         log.warning("catalog retrieval unavailable, continuing without it: %s", exc)
         return None
@@ -121,6 +104,44 @@ def _cached(settings: Settings, index: CatalogIndex | None) -> CatalogSearch | N
     if index is None or settings.catalog_cache_size == 0:
         return index
     return CachedSearch(index, size=settings.catalog_cache_size)
+
+
+def _levels(data: RetailData) -> list[StockLevel]:
+    return [level for product_id in data.products for level in data.inventory.levels(product_id)]
+
+
+def _world_data(world: World) -> RetailData:
+    return RetailData(world.products.values(), world.stores.values(), world.offers.values(), world.stock)
+
+
+async def open_retail_data(settings: Settings, clock: Clock) -> tuple[RetailStore, RetailData]:
+    """The retail store and this worker's view of it; an empty store gets the demo data set first, its offer
+    windows moved to the day it is loaded (`nextbest.imports.import_demo`). The caller closes the store."""
+    from nextbest.imports import import_demo
+
+    store = await open_retail_store(settings)
+    try:
+        if await store.dataset() is None:  # bootstrap: an empty data dir starts with the demo
+            await import_demo(store, clock.now().date())
+        return store, data_from_snapshot(await store.load())
+    except BaseException:
+        await store.close()
+        raise
+
+
+async def _start_refresher(
+    settings: Settings, store: RetailStore, data: RetailData, index: CatalogIndex | None, stack: AsyncExitStack
+) -> None:
+    owner: CatalogIndex | None = None
+    if index is not None and settings.chroma_url:
+        owner = index
+    elif index is not None:
+        lock = IndexWriteLock(settings.data_dir / "index.lock")
+        stack.callback(lock.release)
+        owner = index if lock.held else None
+    refresher = DataRefresher(store, data, poll_s=settings.data_poll_ms / 1000, index=owner)
+    await refresher.start()
+    stack.push_async_callback(refresher.stop)
 
 
 async def open_runtime(
@@ -138,7 +159,12 @@ async def open_runtime(
     stack = AsyncExitStack()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     clock = clock or SystemClock()
-    world = world or await load_retail_world(settings, clock)
+    retail: RetailStore | None = None
+    if world is not None:
+        data = _world_data(world)
+    else:
+        retail, data = await open_retail_data(settings, clock)
+        stack.push_async_callback(retail.close)
     reloading = ReloadingPolicies(settings.policy_dir, clock=clock)
     ledger = await open_ledger(settings, clock=clock)
     stack.push_async_callback(ledger.close)
@@ -154,14 +180,17 @@ async def open_runtime(
         if http_client is None:
             stack.push_async_callback(client.aclose)
         model = build_model(settings, client)
-    index = _search(settings, world, stack) if search == "auto" else None
+    index = _search(settings, data, stack) if search == "auto" else None
     rules_search = _cached(settings, index) if search == "auto" else search
+    if retail is not None:
+        await _start_refresher(settings, retail, data, index, stack)
     tools = CandidateTools(
-        catalog=CatalogView(world.products),
-        inventory=InventoryIndex(world.stock, world.stores.values()),
-        offers=OfferChecker(world.offers, products=world.products),
-        offer_catalog=world.offers,
+        catalog=data.catalog,
+        inventory=data.inventory,
+        offers=OfferChecker(data.offers, products=data.catalog.products),
+        offer_catalog=data.offers,
         search=rules_search,
+        data=data,
     )
     ctx = DecisionContext(
         settings=settings,
@@ -177,6 +206,8 @@ async def open_runtime(
     return Runtime(
         settings=settings,
         world=world,
+        data=data,
+        retail=retail,
         decider=Decider(ctx),
         ledger=ledger,
         subjects=subjects,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from nextbest.app.bootstrap import load_retail_world
+from nextbest.app.bootstrap import open_retail_data
 from nextbest.clock import FixedClock
 from nextbest.contracts import Product
 from nextbest.imports import import_demo
@@ -17,9 +17,11 @@ from nextbest.world import WORLD_AS_OF, load_world
 
 async def test_an_empty_data_dir_gets_the_demo_with_offer_windows_moved_to_today(tmp_path: Path) -> None:
     today = datetime(2027, 6, 9, 12, tzinfo=UTC)
-    world = await load_retail_world(Settings(data_dir=tmp_path, database_url=None), FixedClock(today))
+    store, world = await open_retail_data(Settings(data_dir=tmp_path, database_url=None), FixedClock(today))
+    await store.close()
     demo = load_world()
-    assert set(world.products) == set(demo.products) and len(world.stock) == len(demo.stock)
+    assert set(world.products) == set(demo.products)
+    assert sum(world.inventory.available(p) for p in demo.products) == sum(level.quantity for level in demo.stock)
     shift = timedelta(days=(today.date() - WORLD_AS_OF.date()).days)
     for offer_id, offer in demo.offers.items():
         moved = world.offers[offer_id].eligibility
@@ -47,6 +49,7 @@ async def test_a_store_with_own_data_never_gets_the_demo(tmp_path: Path) -> None
     own = Product(product_id="G77812", title="Bypass pruner", category="Garden", price=19.5)
     await store.write(RetailBatch(products=[own]), dataset=DataSet.OWN)
     await store.close()
-    world = await load_retail_world(Settings(data_dir=tmp_path, database_url=None), FixedClock(WORLD_AS_OF))
+    store, world = await open_retail_data(Settings(data_dir=tmp_path, database_url=None), FixedClock(WORLD_AS_OF))
+    await store.close()
     assert list(world.products) == ["G77812"]
-    assert world.offers == {} and world.stock == ()
+    assert world.offers == {} and world.inventory.available("G77812") == 0
