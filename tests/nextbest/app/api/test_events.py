@@ -49,6 +49,9 @@ def client(
 ) -> Iterator[TestClient]:
     prefix, schema = isolation
     clock = FixedClock(NOW)
+    # about what memory does, not its time bound (tests/agent/test_recall.py): a cold first read on a loaded
+    # CI machine may take over the default 100 ms
+    settings = settings.model_copy(update={"memory_timeout_ms": 1000})
 
     async def factory(chosen: Any) -> Any:
         if request.param == "redis":
