@@ -7,11 +7,9 @@ All calls run on one private thread per ledger, because a sqlite3 connection bel
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -25,7 +23,8 @@ from nextbest.contracts import (
     FeedbackResponse,
     OutcomeRow,
 )
-from nextbest.errors import NotFoundError, StoreError
+from nextbest.errors import NotFoundError
+from nextbest.sqlitefile import SqliteFile
 
 from ..caps import CapCheck, Reservation, find_breaches
 from ..contacts import Contact, ContactHistory, ContactStatus, advance_status
@@ -80,42 +79,16 @@ class SqliteLedger:
         reservation_ttl_s: int = 900,
         busy_timeout_s: float = 10.0,
     ) -> None:
-        self._path = Path(path)
         self._clock = clock or SystemClock()
         self._ttl_s = reservation_ttl_s
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-ledger")
-        self._closed = False
-        try:
-            self._db = sqlite3.connect(
-                self._path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(_SCHEMA)
-            _sqlite_log.upgrade(self._db)
-        except sqlite3.Error as exc:
-            self._executor.shutdown(wait=False)
-            raise StoreError(f"cannot open the SQLite ledger at {self._path}: {exc}") from exc
+        self._file = SqliteFile(path, what="SQLite ledger", setup=_setup, busy_timeout_s=busy_timeout_s)
+        self._db = self._file.db
 
     async def _run(self, work: Callable[[], T]) -> T:
-        if self._closed:
-            raise StoreError("the SQLite ledger is closed")
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, work)
-        except sqlite3.Error as exc:
-            raise StoreError(f"SQLite ledger {self._path}: {exc}") from exc
+        return await self._file.run(work)
 
-    @contextmanager
-    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
-        self._db.execute(f"BEGIN {mode}")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self, mode: str = "IMMEDIATE") -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.transaction(mode)
 
     async def history(self, subject_id: str, since: datetime, *, now: datetime | None = None) -> ContactHistory:
         as_at = now or self._clock.now()
@@ -282,8 +255,10 @@ class SqliteLedger:
         return await self._run(work)
 
     async def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._db.close)
-        self._executor.shutdown(wait=True)
+        await self._file.close()
+
+
+def _setup(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA foreign_keys=ON")
+    db.executescript(_SCHEMA)
+    _sqlite_log.upgrade(db)

@@ -8,10 +8,8 @@ import does not touch them; `reset` forgets one arm, or every arm of a playbook,
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -23,6 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.exceptions import RedisError
 
 from nextbest.errors import StoreError
+from nextbest.sqlitefile import SqliteFile
 
 from ._policy import ArmStats
 
@@ -71,27 +70,11 @@ class SqliteArmStore:
     """Arm statistics in one SQLite file (WAL, one private thread), beside the ledger's."""
 
     def __init__(self, path: Path | str, *, busy_timeout_s: float = 10.0) -> None:
-        self._path = Path(path)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-arms")
-        self._closed = False
-        try:
-            self._db = sqlite3.connect(
-                self._path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(_SQLITE_SCHEMA)
-        except sqlite3.Error as exc:
-            self._executor.shutdown(wait=False)
-            raise StoreError(f"cannot open the SQLite arm store at {self._path}: {exc}") from exc
+        self._file = SqliteFile(path, what="SQLite arm store", setup=_sqlite_setup, busy_timeout_s=busy_timeout_s)
+        self._db = self._file.db
 
     async def _run(self, work: Callable[[], T]) -> T:
-        if self._closed:
-            raise StoreError("the SQLite arm store is closed")
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, work)
-        except sqlite3.Error as exc:
-            raise StoreError(f"SQLite arm store {self._path}: {exc}") from exc
+        return await self._file.run(work)
 
     async def stats(self, playbook: str, segment: str, arms: Sequence[str]) -> dict[str, ArmStats]:
         marks = ", ".join("?" * len(arms))
@@ -113,11 +96,7 @@ class SqliteArmStore:
         return await self._run(lambda: self._db.execute(f"DELETE FROM arm_stats WHERE {where}", args).rowcount)
 
     async def close(self) -> None:
-        if self._closed:
-            return
-        await self._run(self._db.close)
-        self._closed = True
-        self._executor.shutdown(wait=True)
+        await self._file.close()
 
 
 class PostgresArmStore:
@@ -236,3 +215,7 @@ class RedisArmStore:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def _sqlite_setup(db: sqlite3.Connection) -> None:
+    db.execute(_SQLITE_SCHEMA)

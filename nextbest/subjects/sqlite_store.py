@@ -5,17 +5,15 @@ Like the SQLite ledger: WAL, every write a `BEGIN IMMEDIATE` transaction, all ca
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TypeVar
 
 from nextbest.clock import Clock, SystemClock
 from nextbest.contracts import Event, ProfileRecord, RememberedEvent, Traits
-from nextbest.errors import StoreError
+from nextbest.sqlitefile import SqliteFile
 
 from ._timeline import ANONYMOUS, decode_event, decode_profile, encode_event, merge_profile_record, plan, to_us
 from .interface import Forgotten, MemoryBounds, Recall, Recorded
@@ -63,40 +61,16 @@ class SqliteSubjectStore:
         bounds: MemoryBounds | None = None,
         busy_timeout_s: float = 10.0,
     ) -> None:
-        self._path = Path(path)
         self._clock = clock or SystemClock()
         self._bounds = bounds or MemoryBounds()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-subjects")
-        self._closed = False
-        try:
-            self._db = sqlite3.connect(
-                self._path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            self._executor.shutdown(wait=False)
-            raise StoreError(f"cannot open the SQLite subject store at {self._path}: {exc}") from exc
+        self._file = SqliteFile(path, what="SQLite subject store", setup=_setup, busy_timeout_s=busy_timeout_s)
+        self._db = self._file.db
 
     async def _run(self, work: Callable[[], T]) -> T:
-        if self._closed:
-            raise StoreError("the SQLite subject store is closed")
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, work)
-        except sqlite3.Error as exc:
-            raise StoreError(f"SQLite subject store {self._path}: {exc}") from exc
+        return await self._file.run(work)
 
-    @contextmanager
-    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
-        self._db.execute(f"BEGIN {mode}")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self, mode: str = "IMMEDIATE") -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.transaction(mode)
 
     async def record(self, events: Sequence[Event]) -> Recorded:
         writes = plan(events)
@@ -203,8 +177,8 @@ class SqliteSubjectStore:
         return Forgotten(subjects=subjects, events=events, profile=profile > 0, links=links)
 
     async def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._db.close)
-        self._executor.shutdown(wait=True)
+        await self._file.close()
+
+
+def _setup(db: sqlite3.Connection) -> None:
+    db.executescript(_SCHEMA)
