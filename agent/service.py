@@ -148,10 +148,18 @@ class Decider:
         task.add_done_callback(self._shadow_tasks.discard)
 
     async def feedback(
-        self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime, *, value: float | None = None
+        self,
+        decision_id: str,
+        outcome: FeedbackOutcome,
+        occurred_at: datetime,
+        *,
+        value: float | None = None,
+        currency: str | None = None,
     ) -> FeedbackResponse:
         """Record an outcome; a first one also credits the arm a learning playbook served (its reward)."""
-        answer = await self.ctx.ledger.record_feedback(decision_id, outcome, occurred_at)
+        answer = await self.ctx.ledger.record_feedback(
+            decision_id, outcome, occurred_at, value=value, currency=currency
+        )
         if self.ctx.learner is not None and answer.recorded and not answer.duplicate:
             decision = await self.ctx.ledger.get_decision(decision_id)
             if decision is not None and decision.exploration is not None:

@@ -18,6 +18,7 @@ __all__ = [
     "decision_cursor",
     "decision_row",
     "doomed_deletes",
+    "earned",
     "outcome_cursor",
     "outcome_row",
     "until_us",
@@ -43,17 +44,33 @@ def outcome_cursor(since: datetime, after: OutcomeRow | None) -> tuple[int, str,
     return (to_us(after.occurred_at), after.decision_id, after.outcome.value)
 
 
-def decision_row(decision: Decision, subject_id: str, recorded_at_us: int) -> DecisionRow:
-    return DecisionRow.from_decision(decision, subject_id=subject_id, recorded_at=from_us(int(recorded_at_us)))
+def decision_row(
+    decision: Decision, subject_id: str, recorded_at_us: int, reward: float | None = None, currency: str | None = None
+) -> DecisionRow:
+    return DecisionRow.from_decision(
+        decision,
+        subject_id=subject_id,
+        recorded_at=from_us(int(recorded_at_us)),
+        reward=float(reward) if reward is not None else None,
+        currency=currency or None,
+    )
+
+
+def earned(decision: Decision, outcome: FeedbackOutcome, value: float | None) -> float | None:
+    """The reward a first `outcome` earns a decision that drew an arm, stored for the log; None otherwise."""
+    return decision.exploration.earned(outcome, value) if decision.exploration is not None else None
 
 
 def outcome_row(row: Row) -> OutcomeRow:
-    """An outcome from a row with decision_id, outcome, occurred_at_us and subject_id."""
+    """An outcome from a row with decision_id, outcome, occurred_at_us, subject_id, value and currency."""
+    value = row["value"]
     return OutcomeRow(
         decision_id=row["decision_id"],
         subject_id=row["subject_id"],
         outcome=FeedbackOutcome(row["outcome"]),
         occurred_at=from_us(int(row["occurred_at_us"])),
+        value=float(value) if value is not None and value != "" else None,
+        currency=row["currency"] or None,
     )
 
 

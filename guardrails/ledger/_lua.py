@@ -62,7 +62,8 @@ return {'created', ARGV[1]}
 # Mirrors guardrails.contacts.advance_status; the shared ledger tests hold the two to the same behaviour.
 # KEYS: decision, feedback (hash outcome -> occurred_at_us), contacts (hash), converted flag,
 #       the log: "decision_id<US>outcome" by occurred time (zset)
-# ARGV: decision_id, outcome, occurred_at_us
+# ARGV: decision_id, outcome, occurred_at_us, value or '', currency or '', the reward it earns or ''
+# (the value and currency go on the decision as `value:<outcome>`, `currency:<outcome>`; the reward as `reward`)
 FEEDBACK = """
 local RANK = {reserved=0, released=0, failed=0, delivered=1, dismissed=2, opened=3, clicked=4, converted=5}
 local ENGAGED = {opened=true, clicked=true, converted=true}
@@ -73,6 +74,12 @@ if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then
   return 'duplicate'
 end
 redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1] .. '\\31' .. ARGV[2])
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[1], 'value:' .. ARGV[2], ARGV[4], 'currency:' .. ARGV[2], ARGV[5])
+end
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[1], 'reward', ARGV[6], 'reward_currency', ARGV[5])
+end
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
 if raw then
   local c = cjson.decode(raw)

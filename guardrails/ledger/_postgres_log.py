@@ -17,7 +17,7 @@ from ._codec import to_us
 from ._log_rows import decision_cursor, decision_row, doomed_deletes, outcome_cursor, outcome_row, until_us
 from .interface import PruneCounts
 
-__all__ = ["LOG_MIGRATION", "decisions_page", "outcomes_page", "prune", "pseudonymise"]
+__all__ = ["LOG_MIGRATION", "REWARD_MIGRATION", "decisions_page", "outcomes_page", "prune", "pseudonymise"]
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 
@@ -31,19 +31,31 @@ CREATE INDEX feedback_by_occurred ON feedback (occurred_at_us, (decision_id COLL
 """
 """Migration 2: the decided and recorded times as columns, and the indexes the log pages along."""
 
+REWARD_MIGRATION = """
+ALTER TABLE decisions ADD COLUMN reward DOUBLE PRECISION, ADD COLUMN reward_currency TEXT;
+ALTER TABLE feedback ADD COLUMN value DOUBLE PRECISION, ADD COLUMN currency TEXT;
+"""
+"""Migration 3: a feedback's value and currency, and the reward a decision earned (log schema 2)."""
+
 
 async def decisions_page(
     conn: Conn, since: datetime, until: datetime | None, after: DecisionRow | None, limit: int
 ) -> list[DecisionRow]:
     result = await conn.execute(
-        "SELECT body, subject_id, recorded_at_us FROM decisions"
+        "SELECT body, subject_id, recorded_at_us, reward, reward_currency FROM decisions"
         " WHERE decided_at_us >= %s AND decided_at_us < %s"
         ' AND (decided_at_us, decision_id COLLATE "C") > (%s, %s COLLATE "C")'
         ' ORDER BY decided_at_us, decision_id COLLATE "C" LIMIT %s',
         (to_us(since), until_us(until), *decision_cursor(since, after), limit),
     )
     return [
-        decision_row(Decision.model_validate(row["body"]), row["subject_id"], row["recorded_at_us"])
+        decision_row(
+            Decision.model_validate(row["body"]),
+            row["subject_id"],
+            row["recorded_at_us"],
+            row["reward"],
+            row["reward_currency"],
+        )
         for row in await result.fetchall()
     ]
 
@@ -52,7 +64,7 @@ async def outcomes_page(
     conn: Conn, since: datetime, until: datetime | None, after: OutcomeRow | None, limit: int
 ) -> list[OutcomeRow]:
     result = await conn.execute(
-        "SELECT decision_id, outcome, occurred_at_us, subject_id FROM feedback"
+        "SELECT decision_id, outcome, occurred_at_us, subject_id, value, currency FROM feedback"
         " WHERE occurred_at_us >= %s AND occurred_at_us < %s"
         ' AND (occurred_at_us, decision_id COLLATE "C", outcome COLLATE "C") > (%s, %s COLLATE "C", %s COLLATE "C")'
         ' ORDER BY occurred_at_us, decision_id COLLATE "C", outcome COLLATE "C" LIMIT %s',

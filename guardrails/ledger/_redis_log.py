@@ -69,11 +69,13 @@ class RedisLog:
         members = await self._members(DECISIONS, until, decision_cursor(since, after), limit)
         async with self._redis.pipeline(transaction=False) as pipe:
             for decision_id, _ in members:
-                pipe.hmget(self._key("decision", decision_id), ["body", "subject", "recorded_at"])
+                pipe.hmget(
+                    self._key("decision", decision_id), ["body", "subject", "recorded_at", "reward", "reward_currency"]
+                )
             fields = await self._call(pipe.execute()) if members else []
         return [
-            decision_row(Decision.model_validate_json(body), subject, recorded)
-            for body, subject, recorded in fields
+            decision_row(Decision.model_validate_json(body), subject, recorded, float(reward) if reward else None, cur)
+            for body, subject, recorded, reward, cur in fields
             if body is not None
         ]
 
@@ -85,17 +87,15 @@ class RedisLog:
         members = await self._members(OUTCOMES, until, cursor, limit)
         async with self._redis.pipeline(transaction=False) as pipe:
             for member, _ in members:
-                pipe.hget(self._key("decision", member.rpartition(SEPARATOR)[0]), "subject")
-            subjects = await self._call(pipe.execute()) if members else []
+                decision_id, _, outcome = member.rpartition(SEPARATOR)
+                pipe.hmget(self._key("decision", decision_id), ["subject", f"value:{outcome}", f"currency:{outcome}"])
+            found = await self._call(pipe.execute()) if members else []
         rows = []
-        for (member, score), subject in zip(members, subjects, strict=True):
+        for (member, score), (subject, value, currency) in zip(members, found, strict=True):
             decision_id, _, outcome = member.rpartition(SEPARATOR)
             if subject is not None:
-                rows.append(
-                    outcome_row(
-                        {"decision_id": decision_id, "subject_id": subject, "outcome": outcome, "occurred_at_us": score}
-                    )
-                )
+                row = {"decision_id": decision_id, "subject_id": subject, "outcome": outcome, "occurred_at_us": score}
+                rows.append(outcome_row(row | {"value": value, "currency": currency}))
         return rows
 
     async def prune(self, before: datetime, *, batch: int = 1000) -> PruneCounts:

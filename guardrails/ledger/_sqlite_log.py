@@ -23,12 +23,23 @@ CREATE INDEX IF NOT EXISTS feedback_by_occurred ON feedback (occurred_at_us, dec
 """
 
 
+_ADDED = {
+    "decisions": ("reward REAL", "reward_currency TEXT"),
+    "feedback": ("value REAL", "currency TEXT"),
+}
+"""Columns added after the first release (nullable), each on open when missing."""
+
+
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
 def upgrade(db: sqlite3.Connection) -> None:
-    """Add `decided_at_us` and `recorded_at_us` to `decisions` when missing, and the log's indexes."""
+    """Add the log's columns when missing (`decided_at_us` and `recorded_at_us` backfilled from the bodies;
+    the reward and value columns null), and the log's indexes."""
     db.execute("BEGIN IMMEDIATE")
     try:
-        columns = {row["name"] for row in db.execute("PRAGMA table_info(decisions)")}
-        if "decided_at_us" not in columns:
+        if "decided_at_us" not in _columns(db, "decisions"):
             db.execute("ALTER TABLE decisions ADD COLUMN decided_at_us INTEGER")
             db.execute("ALTER TABLE decisions ADD COLUMN recorded_at_us INTEGER")
             for row in db.execute("SELECT decision_id, body FROM decisions").fetchall():
@@ -37,6 +48,11 @@ def upgrade(db: sqlite3.Connection) -> None:
                     "UPDATE decisions SET decided_at_us = ?, recorded_at_us = ? WHERE decision_id = ?",
                     (decided, decided, row["decision_id"]),
                 )
+        for table, added in _ADDED.items():
+            present = _columns(db, table)
+            for column in added:
+                if column.split()[0] not in present:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
         for statement in _INDEXES.strip().splitlines():
             db.execute(statement)
     except BaseException:
@@ -49,13 +65,19 @@ def decisions_page(
     db: sqlite3.Connection, since: datetime, until: datetime | None, after: DecisionRow | None, limit: int
 ) -> list[DecisionRow]:
     rows = db.execute(
-        "SELECT body, subject_id, recorded_at_us FROM decisions"
+        "SELECT body, subject_id, recorded_at_us, reward, reward_currency FROM decisions"
         " WHERE decided_at_us >= ? AND decided_at_us < ? AND (decided_at_us, decision_id) > (?, ?)"
         " ORDER BY decided_at_us, decision_id LIMIT ?",
         (to_us(since), until_us(until), *decision_cursor(since, after), limit),
     ).fetchall()
     return [
-        decision_row(Decision.model_validate_json(row["body"]), row["subject_id"], row["recorded_at_us"])
+        decision_row(
+            Decision.model_validate_json(row["body"]),
+            row["subject_id"],
+            row["recorded_at_us"],
+            row["reward"],
+            row["reward_currency"],
+        )
         for row in rows
     ]
 
@@ -64,7 +86,7 @@ def outcomes_page(
     db: sqlite3.Connection, since: datetime, until: datetime | None, after: OutcomeRow | None, limit: int
 ) -> list[OutcomeRow]:
     rows = db.execute(
-        "SELECT decision_id, outcome, occurred_at_us, subject_id FROM feedback"
+        "SELECT decision_id, outcome, occurred_at_us, subject_id, value, currency FROM feedback"
         " WHERE occurred_at_us >= ? AND occurred_at_us < ? AND (occurred_at_us, decision_id, outcome) > (?, ?, ?)"
         " ORDER BY occurred_at_us, decision_id, outcome LIMIT ?",
         (to_us(since), until_us(until), *outcome_cursor(since, after), limit),

@@ -86,9 +86,17 @@ class Ledger(Protocol):
         ...
 
     async def record_feedback(
-        self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime
+        self,
+        decision_id: str,
+        outcome: FeedbackOutcome,
+        occurred_at: datetime,
+        *,
+        value: float | None = None,
+        currency: str | None = None,
     ) -> FeedbackResponse:
-        """Record one outcome once; raises NotFoundError for an unknown decision."""
+        """Record one outcome once, with a converted outcome's value and currency; raises NotFoundError for an
+        unknown decision. A first outcome that earns a learning playbook's reward stores it on the decision
+        (`DecisionRow.reward`), with the currency of a revenue reward."""
         ...
 
     async def decisions_since(

@@ -34,6 +34,7 @@ from ..caps import CapCheck, Reservation, find_breaches
 from ..contacts import ContactHistory, ContactStatus, advance_status
 from . import _postgres_log
 from ._codec import CONTACT_COLUMNS, as_of, contact_from_row, contact_values, reserved_contact, to_us
+from ._log_rows import earned
 from .interface import CommitResult, CommitStatus, PruneCounts
 
 __all__ = ["MIGRATIONS", "PostgresLedger"]
@@ -72,6 +73,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX feedback_by_subject ON feedback (subject_id, outcome);
     """,
     _postgres_log.LOG_MIGRATION,
+    _postgres_log.REWARD_MIGRATION,
 )
 """Applied in order, each once; append a new entry to change the schema, never edit an applied one."""
 
@@ -229,22 +231,34 @@ class PostgresLedger:
         return ActionProposal.model_validate(row["would_have"])
 
     async def record_feedback(
-        self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime
+        self,
+        decision_id: str,
+        outcome: FeedbackOutcome,
+        occurred_at: datetime,
+        *,
+        value: float | None = None,
+        currency: str | None = None,
     ) -> FeedbackResponse:
         async with self._tx() as conn:
             cursor = await conn.execute(
-                "SELECT subject_id FROM decisions WHERE decision_id = %s FOR UPDATE", (decision_id,)
+                "SELECT subject_id, body FROM decisions WHERE decision_id = %s FOR UPDATE", (decision_id,)
             )
             row = await cursor.fetchone()
             if row is None:
                 raise NotFoundError("decision", decision_id)
             cursor = await conn.execute(
-                "INSERT INTO feedback (decision_id, outcome, occurred_at_us, subject_id) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                (decision_id, outcome.value, to_us(occurred_at), row["subject_id"]),
+                "INSERT INTO feedback (decision_id, outcome, occurred_at_us, subject_id, value, currency)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (decision_id, outcome.value, to_us(occurred_at), row["subject_id"], value, currency),
             )
             if cursor.rowcount == 0:
                 return FeedbackResponse(decision_id=decision_id, outcome=outcome, recorded=True, duplicate=True)
+            reward = earned(Decision.model_validate(row["body"]), outcome, value)
+            if reward is not None:
+                await conn.execute(
+                    "UPDATE decisions SET reward = %s, reward_currency = %s WHERE decision_id = %s",
+                    (reward, currency, decision_id),
+                )
             cursor = await conn.execute("SELECT status FROM contacts WHERE decision_id = %s", (decision_id,))
             contact = await cursor.fetchone()
             if contact is not None:

@@ -34,6 +34,7 @@ from nextbest.errors import NotFoundError, StoreError
 from ..caps import CapCheck, Reservation
 from ..contacts import Contact, ContactHistory, ContactStatus
 from ._codec import as_of, from_us, reserved_contact, to_us
+from ._log_rows import earned
 from ._lua import COMMIT, FEEDBACK
 from ._redis_log import DECISIONS, OUTCOMES, RedisLog
 from .interface import CommitResult, CommitStatus, PruneCounts
@@ -200,12 +201,19 @@ class RedisLedger:
         return ActionProposal.model_validate_json(raw) if raw else None
 
     async def record_feedback(
-        self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime
+        self,
+        decision_id: str,
+        outcome: FeedbackOutcome,
+        occurred_at: datetime,
+        *,
+        value: float | None = None,
+        currency: str | None = None,
     ) -> FeedbackResponse:
-        # The subject never changes once stored, so reading it before the script cannot race.
-        subject = _text(await self._call(self._redis.hget(self._key("decision", decision_id), "subject")))
-        if subject is None:
+        # The subject and body never change but by erasure, so reading them before the script cannot race.
+        subject, body = await self._call(self._redis.hmget(self._key("decision", decision_id), ["subject", "body"]))
+        if subject is None or body is None:
             raise NotFoundError("decision", decision_id)
+        reward = earned(Decision.model_validate_json(body), outcome, value)
         keys = [
             self._key("decision", decision_id),
             self._key("feedback", decision_id),
@@ -213,7 +221,14 @@ class RedisLedger:
             self._key("converted", subject),
             self._key("log", OUTCOMES),
         ]
-        args = [decision_id, outcome.value, to_us(occurred_at)]
+        args = [
+            decision_id,
+            outcome.value,
+            to_us(occurred_at),
+            repr(value) if value is not None else "",
+            currency or "",
+            repr(reward) if reward is not None else "",
+        ]
         result = await self._call(self._feedback_script(keys=keys, args=args))
         if result == "missing":
             raise NotFoundError("decision", decision_id)

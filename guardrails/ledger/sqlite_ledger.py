@@ -30,6 +30,7 @@ from ..caps import CapCheck, Reservation, find_breaches
 from ..contacts import Contact, ContactHistory, ContactStatus, advance_status
 from . import _sqlite_log
 from ._codec import CONTACT_COLUMNS, as_of, contact_from_row, contact_values, reserved_contact, to_us
+from ._log_rows import earned
 from .interface import CommitResult, CommitStatus, PruneCounts
 
 __all__ = ["SqliteLedger"]
@@ -199,21 +200,37 @@ class SqliteLedger:
         return await self._run(read)
 
     async def record_feedback(
-        self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime
+        self,
+        decision_id: str,
+        outcome: FeedbackOutcome,
+        occurred_at: datetime,
+        *,
+        value: float | None = None,
+        currency: str | None = None,
     ) -> FeedbackResponse:
-        return await self._run(lambda: self._feedback(decision_id, outcome, occurred_at))
+        valued = (value, currency)
+        return await self._run(lambda: self._feedback(decision_id, outcome, occurred_at, valued))
 
-    def _feedback(self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime) -> FeedbackResponse:
+    def _feedback(
+        self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime, valued: tuple[float | None, str | None]
+    ) -> FeedbackResponse:
         with self._transaction() as db:
-            row = db.execute("SELECT subject_id FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()
+            row = db.execute("SELECT subject_id, body FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()
             if row is None:
                 raise NotFoundError("decision", decision_id)
             inserted = db.execute(
-                "INSERT OR IGNORE INTO feedback (decision_id, outcome, occurred_at_us, subject_id) VALUES (?, ?, ?, ?)",
-                (decision_id, outcome.value, to_us(occurred_at), row["subject_id"]),
+                "INSERT OR IGNORE INTO feedback (decision_id, outcome, occurred_at_us, subject_id, value, currency)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (decision_id, outcome.value, to_us(occurred_at), row["subject_id"], *valued),
             ).rowcount
             if inserted == 0:
                 return FeedbackResponse(decision_id=decision_id, outcome=outcome, recorded=True, duplicate=True)
+            reward = earned(Decision.model_validate_json(row["body"]), outcome, valued[0])
+            if reward is not None:
+                db.execute(
+                    "UPDATE decisions SET reward = ?, reward_currency = ? WHERE decision_id = ?",
+                    (reward, valued[1], decision_id),
+                )
             contact = db.execute("SELECT status FROM contacts WHERE decision_id = ?", (decision_id,)).fetchone()
             if contact is not None:
                 status = advance_status(ContactStatus(contact["status"]), outcome)

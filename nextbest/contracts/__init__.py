@@ -40,7 +40,7 @@ from ._event import (
     Order,
     PageContext,
 )
-from ._feedback import FeedbackOutcome, FeedbackRequest, FeedbackResponse
+from ._feedback import CurrencyCode, FeedbackOutcome, FeedbackRequest, FeedbackResponse
 from ._learning import ArmDraw, ArmKind
 from ._log import LOG_SCHEMA_VERSION, DecisionRow, OutcomeRow
 from ._profile import (
@@ -95,6 +95,7 @@ __all__ = [
     "Channel",
     "Consent",
     "Contract",
+    "CurrencyCode",
     "DecideRequest",
     "DecidedBy",
     "Decision",

@@ -3,8 +3,26 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+
+from babel.numbers import list_currencies
+from pydantic import AfterValidator, Field, model_validator
 
 from ._common import Contract, Identifier, Timestamp
+
+__all__ = ["CurrencyCode", "FeedbackOutcome", "FeedbackRequest", "FeedbackResponse"]
+
+_CURRENCIES = frozenset(list_currencies())
+
+
+def _iso_4217(code: str) -> str:
+    if code not in _CURRENCIES:
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code (three capital letters, such as EUR or USD)")
+    return code
+
+
+CurrencyCode = Annotated[str, Field(min_length=3, max_length=3, examples=["EUR"]), AfterValidator(_iso_4217)]
+"""An ISO 4217 currency code, as Unicode CLDR lists them (babel)."""
 
 
 class FeedbackOutcome(StrEnum):
@@ -17,9 +35,23 @@ class FeedbackOutcome(StrEnum):
 
 
 class FeedbackRequest(Contract):
+    """One outcome of a decision; a `converted` one may carry the order's value, with its currency."""
+
     decision_id: Identifier
     outcome: FeedbackOutcome
     occurred_at: Timestamp
+    value: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = Field(
+        default=None, description="What the conversion was worth (only on a `converted` outcome; needs `currency`)"
+    )
+    currency: CurrencyCode | None = Field(default=None, description="ISO 4217 code of `value`; required with it")
+
+    @model_validator(mode="after")
+    def _valued_conversion(self) -> FeedbackRequest:
+        if self.value is not None and self.outcome is not FeedbackOutcome.CONVERTED:
+            raise ValueError(f"value is only reported on a converted outcome, not on {self.outcome.value!r}")
+        if (self.value is None) != (self.currency is None):
+            raise ValueError("value and currency go together: send both, or neither")
+        return self
 
 
 class FeedbackResponse(Contract):

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, PositiveInt
 
 from ._common import Contract
+from ._feedback import FeedbackOutcome
 
 __all__ = ["ArmDraw", "ArmKind"]
 
@@ -39,3 +40,12 @@ class ArmDraw(Contract):
     policy: str
     reward: str = Field(description="What credits the arm: converted, clicked or revenue")
     draws: PositiveInt | None = None
+
+    def earned(self, outcome: FeedbackOutcome, value: float | None) -> float | None:
+        """What a first feedback of `outcome` earns the drawn arm; None when it is not the playbook's reward.
+
+        `converted` and `clicked` earn 1; `revenue` earns a converted feedback's value (0 when it carried none).
+        """
+        if self.reward == "revenue":
+            return (value or 0.0) if outcome is FeedbackOutcome.CONVERTED else None
+        return 1.0 if outcome.value == self.reward else None

@@ -19,7 +19,8 @@ from ._learning import ArmDraw, ArmKind
 
 __all__ = ["LOG_SCHEMA_VERSION", "DecisionRow", "OutcomeRow"]
 
-LOG_SCHEMA_VERSION = 1
+LOG_SCHEMA_VERSION = 2
+"""1: the first release; 2: `reward` filled in, `currency` on both rows."""
 
 _SEVERITY = {VerdictOutcome.PASS: 0, VerdictOutcome.ADJUST: 1, VerdictOutcome.BLOCK: 2}
 
@@ -52,10 +53,14 @@ class DecisionRow(Contract):
     | recorded_at | timestamp (UTC) | when the ledger stored it |
     | segment | string? | off-policy evaluation: the learning segment the policy saw, e.g. `tier=gold` |
     | masked_arms | list[string]? | off-policy evaluation: the declared arms the guardrails left open for the draw |
-    | reward | float? | off-policy evaluation: the reward credited (null until learning lands) |
+    | reward | float? | off-policy evaluation: what the decision earned under its playbook's reward (3) |
+    | currency | string? | ISO 4217 code of a revenue `reward`, when a converted feedback carried a value |
 
     (1) For a holdout row of a learning playbook, the arm it would have served; null when nothing was served.
     (2) For a learning playbook, the probability with which the arm was drawn among `masked_arms`.
+    (3) Set on every row that carries a drawn arm: 1 or 0 for a `converted` or `clicked` reward, the converted
+    value (0 without one) for `revenue`; stored by the ledger when the first such feedback arrives, so a replay
+    reads it instead of recomputing it. Null on rows without a draw.
     """
 
     decision_id: str
@@ -82,14 +87,25 @@ class DecisionRow(Contract):
     segment: str | None = None
     masked_arms: list[str] | None = None
     reward: float | None = None
+    currency: str | None = None
 
     @classmethod
-    def from_decision(cls, decision: Decision, *, subject_id: str, recorded_at: AwareDatetime) -> DecisionRow:
-        """The row of a stored decision; `subject_id` is the one the ledger keyed it on."""
+    def from_decision(
+        cls,
+        decision: Decision,
+        *,
+        subject_id: str,
+        recorded_at: AwareDatetime,
+        reward: float | None = None,
+        currency: str | None = None,
+    ) -> DecisionRow:
+        """The row of a stored decision; `subject_id` is the one the ledger keyed it on, `reward` and
+        `currency` what the ledger stored from its feedback (None: nothing earned yet)."""
         offer_id = decision.offer.offer_id if decision.offer is not None else None
         draw = decision.exploration
+        carried = draw is not None and _served(decision, draw)
         if draw is not None:
-            arm, propensity = (draw.arm, draw.propensity) if _served(decision, draw) else (None, None)
+            arm, propensity = (draw.arm, draw.propensity) if carried else (None, None)
         else:
             arm, propensity = _arm(decision, offer_id), 1.0 if decision.decided_by is DecidedBy.RULES else None
         return cls(
@@ -116,6 +132,8 @@ class DecisionRow(Contract):
             recorded_at=recorded_at,
             segment=draw.segment if draw is not None else None,
             masked_arms=list(draw.open_arms) if draw is not None else None,
+            reward=(reward or 0.0) if carried else None,
+            currency=currency if carried else None,
         )
 
 
@@ -158,7 +176,8 @@ class OutcomeRow(Contract):
     | subject_id | string | the decision's pseudonymous subject |
     | outcome | string | delivered, opened, clicked, converted, dismissed or failed |
     | occurred_at | timestamp (UTC) | when it happened, as the caller reported |
-    | value | float? | monetary value of the outcome (null until feedback carries one) |
+    | value | float? | monetary value of a `converted` outcome, when the feedback carried one |
+    | currency | string? | ISO 4217 code of `value` |
     """
 
     decision_id: str
@@ -166,3 +185,4 @@ class OutcomeRow(Contract):
     outcome: FeedbackOutcome
     occurred_at: AwareDatetime
     value: float | None = None
+    currency: str | None = None

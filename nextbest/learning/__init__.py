@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from nextbest.contracts import ActionKind, ArmDraw, ArmKind, CandidateSet, Channel, Decision, FeedbackOutcome
-from nextbest.policy import Learning, Playbook, Reward, SegmentKey
+from nextbest.policy import Learning, Playbook, SegmentKey
 from nextbest.settings import Settings
 
 from ._policy import THOMPSON_DRAWS, ArmStats, Drawn, draw_arm, probabilities
@@ -33,7 +33,6 @@ __all__ = [
     "open_arm_store",
     "open_arms",
     "probabilities",
-    "reward_of",
     "segment_key",
 ]
 
@@ -67,14 +66,6 @@ def _narrowed(kind: ArmKind, arm: str, candidates: CandidateSet) -> CandidateSet
     if kind is ArmKind.OFFER:
         return candidates.model_copy(update={"offers": [o for o in candidates.offers if o.offer_id == arm]})
     return candidates.model_copy(update={"placements": [arm]})
-
-
-def reward_of(draw: ArmDraw, outcome: FeedbackOutcome, value: float | None) -> float | None:
-    """What a feedback earns the drawn arm; None when this outcome is not the playbook's reward."""
-    reward = Reward(draw.reward)
-    if reward is Reward.REVENUE:
-        return (value or 0.0) if outcome is FeedbackOutcome.CONVERTED else None
-    return 1.0 if outcome.value == reward.value else None
 
 
 def _served_arm(decision: Decision, kind: ArmKind) -> str | None:
@@ -131,7 +122,7 @@ class Learner:
         draw = decision.exploration
         if draw is None or decision.use_case is None or _served_arm(decision, draw.kind) != draw.arm:
             return False
-        reward = reward_of(draw, outcome, value)
+        reward = draw.earned(outcome, value)
         if reward is None:
             return False
         await self.store.credit(decision.use_case, draw.segment, draw.arm, reward)

@@ -155,7 +155,9 @@ def _routes(app: FastAPI) -> None:
         responses={404: {}, 503: {}},
     )
     async def feedback(body: FeedbackRequest, runtime: RuntimeDep) -> FeedbackResponse:
-        return await runtime.decider.feedback(body.decision_id, body.outcome, body.occurred_at)
+        return await runtime.decider.feedback(
+            body.decision_id, body.outcome, body.occurred_at, value=body.value, currency=body.currency
+        )
 
     @app.get("/v1/policies", dependencies=[Authorized], tags=["policies"])
     async def policies(runtime: RuntimeDep) -> dict[str, Any]:

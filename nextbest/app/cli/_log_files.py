@@ -47,6 +47,7 @@ _DECISION_FIELDS: list[pa.Field[Any]] = [
     pa.field("segment", pa.string()),
     pa.field("masked_arms", _NAMES),
     pa.field("reward", pa.float64()),
+    pa.field("currency", pa.string()),
 ]
 DECISION_SCHEMA = pa.schema(_DECISION_FIELDS)
 
@@ -56,6 +57,7 @@ _OUTCOME_FIELDS: list[pa.Field[Any]] = [
     pa.field("outcome", pa.string(), nullable=False),
     pa.field("occurred_at", _TIME, nullable=False),
     pa.field("value", pa.float64()),
+    pa.field("currency", pa.string()),
 ]
 OUTCOME_SCHEMA = pa.schema(_OUTCOME_FIELDS)
 

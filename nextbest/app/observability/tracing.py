@@ -124,10 +124,16 @@ class TracedLedger:
             return await self.inner.would_have(decision_id)
 
     async def record_feedback(
-        self, decision_id: str, outcome: FeedbackOutcome, occurred_at: datetime
+        self,
+        decision_id: str,
+        outcome: FeedbackOutcome,
+        occurred_at: datetime,
+        *,
+        value: float | None = None,
+        currency: str | None = None,
     ) -> FeedbackResponse:
         with self._call("record_feedback"):
-            return await self.inner.record_feedback(decision_id, outcome, occurred_at)
+            return await self.inner.record_feedback(decision_id, outcome, occurred_at, value=value, currency=currency)
 
     async def decisions_since(
         self,

@@ -163,10 +163,11 @@ async def test_the_row_fills_every_documented_column(ledger: Ledger, book: Book)
         "transactional": False,
         "decided_at": decision.decided_at,
         "recorded_at": book.clock.now(),
-        # off-policy columns stay null until segments and learning land (issue text, DecisionRow doc)
+        # off-policy columns stay null on a decision without a learning draw (DecisionRow doc)
         "segment": None,
         "masked_arms": None,
         "reward": None,
+        "currency": None,
     }
     assert set(row.model_dump()) == set(DecisionRow.model_fields)
     await ledger.record_feedback("R-77.x", F.CONVERTED, book.clock.now())
@@ -177,6 +178,7 @@ async def test_the_row_fills_every_documented_column(ledger: Ledger, book: Book)
         "outcome": F.CONVERTED,
         "occurred_at": book.clock.now(),
         "value": None,
+        "currency": None,
     }
 
 
