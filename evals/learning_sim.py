@@ -26,13 +26,12 @@ from agent.policies import load_policy_set
 from nextbest.app.bootstrap import open_runtime
 from nextbest.clock import FixedClock
 from nextbest.contracts import DecideRequest, DecisionRow, FeedbackOutcome, LiftReport, OpeReport, OutcomeRow
-from nextbest.policy import Reward
 from nextbest.settings import Settings, default_policy_dir
 from nextbest.world import World, load_world
 from nextbest.world._examples import build_examples
 
 from .lift import lift_report
-from .ope.replay import credit_rewards, evaluate_playbooks
+from .ope.replay import evaluate_playbooks
 
 __all__ = ["PLAYBOOK", "SimPlan", "SimResult", "SimRun", "run_simulation"]
 
@@ -140,8 +139,7 @@ async def run_simulation(plan: SimPlan | None = None, world: World | None = None
             runs[name] = await _run(name, plan, world, Path(tmp) / name)
         policies = {p.id: p for p in load_policy_set(_policy_dir(Path(tmp) / "replay", None)).playbooks}
     uniform = runs["uniform"]
-    rows = credit_rewards(uniform.rows, uniform.outcomes, Reward.CONVERTED)
-    (ope,) = evaluate_playbooks(rows, policies, {}, rules=True).values()
+    (ope,) = evaluate_playbooks(uniform.rows, policies, {}, rules=True).values()  # rewards as the ledger logged them
     lift = lift_report(
         uniform.rows, uniform.outcomes, since=uniform.rows[0].decided_at, holdout_percent=plan.holdout_percent
     )

@@ -1,36 +1,35 @@
 """Replaying a policy on the decision log: its probability of each open arm on each logged decision.
 
 The log holds what a replay needs per row: the playbook, the segment, the arms the guardrails left open
-(`masked_arms`), the served arm and its propensity; rewards come from the outcomes (`nextbest export
-outcomes`). A playbook that learns is replayed with its policy on the given posteriors (Thompson by
-simulation, epsilon-greedy in closed form); one that does not is replayed as the rules: the first open arm
-in the playbook's own order of channels or placements. The rules' offer choice depends on discounts the log
+(`masked_arms`), the served arm, its propensity and the reward the ledger stored when the feedback came
+(never recomputed here, so the estimate values exactly what the learner was credited). A playbook that
+learns is replayed with its policy on the given posteriors (Thompson by simulation, epsilon-greedy in
+closed form); one that does not is replayed as the rules: the first open arm in the playbook's own order of
+channels or placements. The rules' offer choice depends on discounts the log
 does not hold, so offer arms replay only through a learning policy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from nextbest.contracts import ArmKind, DecisionRow, FeedbackOutcome, OpeReport, OutcomeRow
+from nextbest.contracts import ArmKind, DecisionRow, OpeReport
 from nextbest.errors import ConfigError
 from nextbest.learning import ArmStats, probabilities
-from nextbest.policy import Learning, Playbook, Reward
+from nextbest.policy import Learning, Playbook
 
 from . import BanditLog, evaluate
 
 __all__ = [
     "Posteriors",
-    "credit_rewards",
     "evaluate_folder",
     "evaluate_playbooks",
     "read_decisions",
-    "read_outcomes",
     "target_for",
 ]
 
@@ -49,24 +48,6 @@ def _records(path: Path) -> list[dict[str, object]]:
 def read_decisions(path: Path) -> list[DecisionRow]:
     """A `nextbest export decisions` file: JSON lines, or Parquet by its suffix."""
     return [DecisionRow.model_validate(record) for record in _records(path)]
-
-
-def read_outcomes(path: Path) -> list[OutcomeRow]:
-    return [OutcomeRow.model_validate(record) for record in _records(path)]
-
-
-def credit_rewards(rows: Iterable[DecisionRow], outcomes: Iterable[OutcomeRow], reward: Reward) -> list[DecisionRow]:
-    """The rows with `reward` filled in from the outcomes (0 when none earned it); a set reward is kept."""
-    earned: dict[str, float] = {}
-    for outcome in outcomes:
-        if reward is Reward.REVENUE and outcome.outcome is FeedbackOutcome.CONVERTED:
-            earned[outcome.decision_id] = earned.get(outcome.decision_id, 0.0) + (outcome.value or 0.0)
-        elif outcome.outcome.value == reward.value:
-            earned[outcome.decision_id] = 1.0
-    return [
-        row if row.reward is not None else row.model_copy(update={"reward": earned.get(row.decision_id, 0.0)})
-        for row in rows
-    ]
 
 
 def _rules_arm(playbook: Playbook, kind: ArmKind, open_arms: Sequence[str]) -> str:

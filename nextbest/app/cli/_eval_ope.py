@@ -11,7 +11,6 @@ from rich.console import Console
 
 from nextbest.contracts import DecisionRow, OpeReport
 from nextbest.errors import NextbestError
-from nextbest.policy import Reward
 from nextbest.settings import Settings
 
 from ._output import fail, shown_path, warn
@@ -43,14 +42,13 @@ async def posteriors_for(rows: list[DecisionRow]) -> dict[str, dict[tuple[str, s
     return found
 
 
-def logged_rows(log: Path, outcomes: Path, reward: Reward) -> list[DecisionRow]:
-    """The decisions of an export, with rewards credited from the outcomes export; missing files end the command."""
-    from evals.ope.replay import credit_rewards, read_decisions, read_outcomes
+def logged_rows(log: Path) -> list[DecisionRow]:
+    """The decisions of an export, each with the reward the ledger stored; a missing file ends the command."""
+    from evals.ope.replay import read_decisions
 
-    for path in (log, outcomes):
-        if not path.is_file():
-            fail(f"no file {shown_path(path)}")
-    return credit_rewards(read_decisions(log), read_outcomes(outcomes), reward)
+    if not log.is_file():
+        fail(f"no file {shown_path(log)}")
+    return read_decisions(log)
 
 
 def ope_lines(reports: dict[str, OpeReport]) -> list[str]:
@@ -65,19 +63,19 @@ def ope_lines(reports: dict[str, OpeReport]) -> list[str]:
 
 
 def eval_ope(
-    log: Annotated[Path, typer.Option("--log", help="Decisions: a `nextbest export decisions` file")],
-    outcomes: Annotated[Path, typer.Option("--outcomes", help="Outcomes: a `nextbest export outcomes` file")],
+    log: Annotated[
+        Path, typer.Option("--log", help="Decisions: a `nextbest export decisions` file (JSON lines or Parquet)")
+    ],
     policy: Annotated[
         str, typer.Option("--policy", help="A prompts/ folder, `rules` (the current rules) or `current`")
     ] = "current",
-    reward: Annotated[Reward, typer.Option("--reward", help="What a decision earns")] = Reward.CONVERTED,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON")] = False,
 ) -> None:
     """Estimate the value another policy would have had on logged decisions, with 95% intervals."""
     from evals.ope.replay import evaluate_folder
 
     try:
-        rows = logged_rows(log, outcomes, reward)
+        rows = logged_rows(log)
         folder = Settings().policy_dir if policy in ("rules", "current") else Path(policy)
         reports = evaluate_folder(folder, rows, asyncio.run(posteriors_for(rows)), rules=policy == "rules")
     except (NextbestError, OSError, ValueError) as exc:

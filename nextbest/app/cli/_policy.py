@@ -22,7 +22,6 @@ from evals.runner import EvalConfig
 from evals.scenario import Scenario, load_scenarios
 from nextbest.contracts import DecisionRow
 from nextbest.errors import NextbestError, PolicyError
-from nextbest.policy import Reward
 from nextbest.settings import Settings
 from nextbest.world import World, load_world
 
@@ -217,17 +216,13 @@ def preview(
     log: Annotated[
         Path | None, typer.Option("--log", help="Decisions export: estimate each version's value on it (OPE)")
     ] = None,
-    outcomes: Annotated[Path | None, typer.Option("--outcomes", help="Outcomes export, with --log")] = None,
-    reward: Annotated[Reward, typer.Option("--reward", help="What a decision earns, with --log")] = Reward.CONVERTED,
 ) -> None:
     """Decide the eval scenarios under both versions and show every decision that changes, before → after.
 
     Exits 0 whether or not decisions change; 2 when a folder, revision or file cannot be read.
     """
     current = policy_dir or Settings().policy_dir
-    if (log is None) != (outcomes is None):
-        fail("--log and --outcomes go together")
-    logged = logged_rows(log, outcomes, reward) if log is not None and outcomes is not None else None
+    logged = logged_rows(log) if log is not None else None
     try:
         moments = _moments(scenarios, requests)
         with Progress(console=err, transient=True) as progress:

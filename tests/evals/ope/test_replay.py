@@ -1,4 +1,4 @@
-"""Replaying a policy on logged rows: rewards from outcomes, the rules' arm, a learning policy's shares."""
+"""Replaying a policy on logged rows: the logged rewards, the rules' arm, a learning policy's shares."""
 
 from __future__ import annotations
 
@@ -8,22 +8,22 @@ import numpy as np
 import pytest
 
 from evals.ope import BanditLog
-from evals.ope.replay import credit_rewards, target_for
-from nextbest.contracts import ActionKind, ArmKind, DecidedBy, DecisionRow, FeedbackOutcome, OutcomeRow
+from evals.ope.replay import target_for
+from nextbest.contracts import ActionKind, ArmKind, DecidedBy, DecisionRow
 from nextbest.errors import ConfigError
 from nextbest.learning import ArmStats
-from nextbest.policy import Playbook, Reward
+from nextbest.policy import Playbook
 
 AT = datetime(2032, 1, 2, 3, 4, tzinfo=UTC)
 
 
-def _row(number: int, arm: str, masked: list[str], segment: str) -> DecisionRow:
+def _row(number: int, arm: str, masked: list[str], segment: str, reward: float | None = 0.0) -> DecisionRow:
     return DecisionRow(
         decision_id=f"r{number}", event_id=f"e{number}", subject_id=f"s{number}", use_case="winback",
         action=ActionKind.MESSAGE, channel=None, placement=None, offer_id=None, product_ids=[], arm=arm,
         propensity=0.5, decided_by=DecidedBy.RULES, fallback_reason=None, policy_version="v", latency_ms=1,
         score=0.5, guardrails={}, holdout=False, transactional=False, decided_at=AT, recorded_at=AT,
-        segment=segment, masked_arms=masked,
+        segment=segment, masked_arms=masked, reward=reward,
     )  # fmt: skip
 
 
@@ -37,19 +37,19 @@ def _playbook(learning: dict[str, object] | None) -> Playbook:
     return Playbook.model_validate(body)
 
 
-def test_rewards_come_from_the_chosen_outcome() -> None:
-    rows = [_row(1, "push", ["push", "email"], "all"), _row(2, "email", ["push", "email"], "all")]
-    outcomes = [
-        OutcomeRow(decision_id="r1", subject_id="s1", outcome=FeedbackOutcome.CLICKED, occurred_at=AT),
-        OutcomeRow(decision_id="r2", subject_id="s2", outcome=FeedbackOutcome.CONVERTED, occurred_at=AT, value=30.0),
+def test_the_log_keeps_the_logged_reward_and_skips_rows_without_one() -> None:
+    rows = [
+        _row(1, "push", ["push", "email"], "all", reward=47.25),
+        _row(2, "email", ["push", "email"], "all", reward=0.0),
+        _row(3, "email", ["push", "email"], "all", reward=None),  # no draw credited: not replayable
     ]
-    assert [r.reward for r in credit_rewards(rows, outcomes, Reward.CLICKED)] == [1.0, 0.0]
-    assert [r.reward for r in credit_rewards(rows, outcomes, Reward.REVENUE)] == [0.0, 30.0]
+    log = BanditLog.from_rows(rows)
+    assert log.rewards.tolist() == [47.25, 0.0]
 
 
 def test_rules_take_the_first_open_channel_in_playbook_order() -> None:
     rows = [_row(1, "email", ["email", "sms"], "all"), _row(2, "sms", ["push", "sms"], "all")]
-    log = BanditLog.from_rows(credit_rewards(rows, [], Reward.CONVERTED))
+    log = BanditLog.from_rows(rows)
     target = target_for(log, _playbook(None), ArmKind.CHANNEL, None)
     chosen = [log.arms[i] for i in target.argmax(axis=1)]
     assert chosen == ["email", "push"]
@@ -61,7 +61,7 @@ def test_rules_take_the_first_open_channel_in_playbook_order() -> None:
 def test_a_learning_policy_replays_with_its_posteriors() -> None:
     learning = {"policy": "epsilon_greedy", "explore_share": 0.3, "arms": {"kind": "channel", "ids": ["push", "sms"]}}
     rows = [_row(1, "push", ["push", "sms"], "tier=gold"), _row(2, "sms", ["push", "sms"], "tier=gold")]
-    log = BanditLog.from_rows(credit_rewards(rows, [], Reward.CONVERTED))
+    log = BanditLog.from_rows(rows)
     posteriors = {("tier=gold", "sms"): ArmStats(10, 5.0), ("tier=gold", "push"): ArmStats(10, 1.0)}
     target = target_for(log, _playbook(learning), ArmKind.CHANNEL, posteriors)
     sms = log.arms.index("sms")

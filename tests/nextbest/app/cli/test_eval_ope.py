@@ -1,4 +1,4 @@
-"""`nextbest eval ope` on exported decision and outcome files."""
+"""`nextbest eval ope` on an exported decision log: the reward is read from each row, never recomputed."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nextbest.app.cli import app
-from nextbest.contracts import ActionKind, DecidedBy, DecisionRow, FeedbackOutcome, OutcomeRow
+from nextbest.contracts import ActionKind, DecidedBy, DecisionRow
 from nextbest.settings import default_policy_dir
 
 runner = CliRunner()
@@ -21,36 +21,30 @@ RATES = {"email": 0.05, "push": 0.15}
 SCENARIOS = Path(__file__).resolve().parents[4] / "evals/scenarios/restraint.jsonl"
 
 
-def _files(tmp_path: Path, rows: int) -> tuple[Path, Path]:
+def _files(tmp_path: Path, rows: int) -> Path:
     rng = np.random.default_rng(9)
-    decisions, outcomes = [], []
+    decisions = []
     for i in range(rows):
         arm = "email" if rng.random() < 0.5 else "push"
+        reward = float(rng.random() < RATES[arm])
         decisions.append(
             DecisionRow(
                 decision_id=f"o{i}", event_id=f"oe{i}", subject_id=f"os{i}", use_case="cart_abandonment",
                 action=ActionKind.MESSAGE, channel=None, placement=None, offer_id=None, product_ids=[], arm=arm,
                 propensity=0.5, decided_by=DecidedBy.RULES, fallback_reason=None, policy_version="v",
                 latency_ms=1, score=0.5, guardrails={}, holdout=False, transactional=False, decided_at=AT,
-                recorded_at=AT, segment="all", masked_arms=["email", "push"],
+                recorded_at=AT, segment="all", masked_arms=["email", "push"], reward=reward,
             ).model_dump_json()
         )  # fmt: skip
-        if rng.random() < RATES[arm]:
-            outcomes.append(
-                OutcomeRow(
-                    decision_id=f"o{i}", subject_id=f"os{i}", outcome=FeedbackOutcome.CONVERTED, occurred_at=AT
-                ).model_dump_json()
-            )
-    log, results = tmp_path / "decisions.jsonl", tmp_path / "outcomes.jsonl"
+    log = tmp_path / "decisions.jsonl"
     log.write_text("\n".join(decisions) + "\n")
-    results.write_text("\n".join(outcomes) + "\n")
-    return log, results
+    return log
 
 
 def test_the_rules_value_is_estimated_from_a_uniform_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEXTBEST_DATA_DIR", str(tmp_path / "data"))
-    log, results = _files(tmp_path, 4_000)
-    args = ["eval", "ope", "--log", str(log), "--outcomes", str(results), "--policy", "rules", "--json"]
+    log = _files(tmp_path, 4_000)
+    args = ["eval", "ope", "--log", str(log), "--policy", "rules", "--json"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)["cart_abandonment"]
@@ -61,11 +55,11 @@ def test_the_rules_value_is_estimated_from_a_uniform_log(tmp_path: Path, monkeyp
 
 def test_missing_files_and_unknown_playbooks_fail_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEXTBEST_DATA_DIR", str(tmp_path / "data"))
-    missing = runner.invoke(app, ["eval", "ope", "--log", str(tmp_path / "nope.jsonl"), "--outcomes", str(tmp_path)])
+    missing = runner.invoke(app, ["eval", "ope", "--log", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and "no file" in missing.output
-    log, results = _files(tmp_path, 20)
+    log = _files(tmp_path, 20)
     log.write_text(log.read_text().replace("cart_abandonment", "mystery_playbook"))
-    unknown = runner.invoke(app, ["eval", "ope", "--log", str(log), "--outcomes", str(results)])
+    unknown = runner.invoke(app, ["eval", "ope", "--log", str(log)])
     assert unknown.exit_code == 2 and "mystery_playbook" in unknown.output
 
 
@@ -79,9 +73,9 @@ def test_policy_preview_puts_the_estimate_beside_the_diff(tmp_path: Path, monkey
     end = text.index("\n---\n", 4)
     block = "learning:\n  policy: epsilon_greedy\n  explore_share: 1.0\n  arms: {kind: channel, ids: [email, push]}\n"
     playbook.write_text(text[: end + 1] + block + text[end + 1 :])
-    log, results = _files(tmp_path, 3_000)
+    log = _files(tmp_path, 3_000)
     args = ["policy", "preview", "--against", str(default_policy_dir()), "--policy-dir", str(edited)]
-    args += ["--scenarios", str(SCENARIOS), "--log", str(log), "--outcomes", str(results), "--json"]
+    args += ["--scenarios", str(SCENARIOS), "--log", str(log), "--json"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     estimates = json.loads(result.output)["value_estimates"]
@@ -89,8 +83,11 @@ def test_policy_preview_puts_the_estimate_beside_the_diff(tmp_path: Path, monkey
     after = {e["estimator"]: e for e in estimates["after"]["cart_abandonment"]["estimates"]}
     assert before["ips"]["low"] <= RATES["email"] <= before["ips"]["high"]
     assert after["ips"]["low"] <= sum(RATES.values()) / 2 <= after["ips"]["high"]
-    alone = runner.invoke(app, ["policy", "preview", "--against", "HEAD", "--log", str(log)])
-    assert alone.exit_code == 2 and "go together" in alone.output
+    text = runner.invoke(app, [*args[:-1]])  # the same preview as text: the estimates sit under the field diff
+    assert text.exit_code == 0, text.output
+    assert "cart_abandonment" in text.output and "ips" in text.output.lower()
+    missing = runner.invoke(app, ["policy", "preview", "--against", "HEAD", "--log", str(tmp_path / "none.jsonl")])
+    assert missing.exit_code == 2 and "no file" in missing.output
 
 
 def test_eval_learning_prints_the_figures_and_draws_the_regret(tmp_path: Path) -> None:
