@@ -3,9 +3,11 @@
 The unit is the customer: everyone a playbook decided for in the window, by their holdout flag (a stable
 hash of the subject, so a customer stays in one group). Only known customers count, since anonymous
 visitors are never held out. A customer converts when any outcome of the chosen kind is reported on any of
-their decisions for that playbook; revenue is the sum of the values of their `converted` outcomes.
-Intervals and tests come from scipy: Wilson per rate, Newcombe for the difference, log relative risk for the
-ratio, Welch for revenue, and a chi-square sample-ratio-mismatch test against the configured holdout share.
+their decisions for that playbook; revenue is the sum of the values of their `converted` outcomes, kept per
+currency (amounts in different currencies are never added: each currency gets its own comparison, over every
+customer of the group, 0 for those who spent nothing in it). Intervals and tests come from scipy: Wilson per
+rate, Newcombe for the difference, log relative risk for the ratio, Student t per revenue mean, Welch for the
+revenue difference, and a chi-square sample-ratio-mismatch test against the configured holdout share.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from scipy.stats import binomtest, chisquare, ttest_ind
+from scipy.stats import binomtest, chisquare, ttest_1samp, ttest_ind
 from scipy.stats.contingency import relative_risk
 
 from nextbest.contracts import (
@@ -27,18 +29,22 @@ from nextbest.contracts import (
     OutcomeRow,
     PlaybookLift,
     RatioCheck,
+    RevenueLift,
 )
 
-__all__ = ["CONFIDENCE", "SRM_ALPHA", "LiftTally", "lift_report", "read_lift"]
+__all__ = ["CONFIDENCE", "NO_CURRENCY", "SRM_ALPHA", "LiftTally", "lift_report", "read_lift"]
 
 CONFIDENCE = 0.95
 SRM_ALPHA = 0.001  # the usual threshold: a mismatch this unlikely means the split, not chance, is off
+NO_CURRENCY = "XXX"  # ISO 4217's code for "no currency", for values reported without one
+
+Vector = np.ndarray[tuple[int], np.dtype[np.float64]]
 
 
 @dataclass
 class _Group:
     converted: set[str] = field(default_factory=set)
-    revenue: dict[str, float] = field(default_factory=dict)
+    revenue: dict[tuple[str, str], float] = field(default_factory=dict)  # (currency, customer) → total
     customers: set[str] = field(default_factory=set)
 
 
@@ -50,7 +56,7 @@ class LiftTally:
     playbook: str | None = None
     groups: dict[tuple[str, bool], _Group] = field(default_factory=dict)
     owners: dict[str, tuple[str, bool, str]] = field(default_factory=dict)
-    valued: bool = False
+    currencies: dict[str, set[str]] = field(default_factory=dict)  # playbook → currencies its values came in
 
     def add_decision(self, row: DecisionRow) -> None:
         if row.use_case is None or row.subject_id.startswith("anon:"):
@@ -69,8 +75,9 @@ class LiftTally:
         if row.outcome is self.outcome:
             group.converted.add(owner[2])
         if row.outcome is FeedbackOutcome.CONVERTED and row.value is not None:
-            self.valued = True
-            group.revenue[owner[2]] = group.revenue.get(owner[2], 0.0) + row.value
+            key = (row.currency or NO_CURRENCY, owner[2])
+            self.currencies.setdefault(owner[0], set()).add(key[0])
+            group.revenue[key] = group.revenue.get(key, 0.0) + row.value
 
     def report(self, since: datetime, holdout_percent: float) -> LiftReport:
         playbooks = sorted({name for name, _ in self.groups})
@@ -87,25 +94,43 @@ class LiftTally:
         nt, nh = len(treated.customers), len(held.customers)
         xt, xh = len(treated.converted), len(held.converted)
         both = nt > 0 and nh > 0
-        rev_t, rev_h = _revenues(treated), _revenues(held)
-        valued = self.valued and both
         return PlaybookLift(
             playbook=name,
             treatment_customers=nt,
             holdout_customers=nh,
             treatment_rate=_wilson(xt, nt),
             holdout_rate=_wilson(xh, nh),
-            treatment_revenue=float(rev_t.mean()) if self.valued and nt else None,
-            holdout_revenue=float(rev_h.mean()) if self.valued and nh else None,
             absolute_lift=_newcombe(xt, nt, xh, nh) if both else None,
             relative_lift=_relative(xt, nt, xh, nh) if both else None,
-            revenue_lift=_welch(rev_t, rev_h) if valued and nt > 1 and nh > 1 else None,
             ratio=_ratio(nh, nt, share),
+            revenue=[_revenue(currency, treated, held) for currency in sorted(self.currencies.get(name, ()))],
         )
 
 
-def _revenues(group: _Group) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
-    return np.array([group.revenue.get(c, 0.0) for c in sorted(group.customers)], dtype=np.float64)
+def _revenues(group: _Group, currency: str) -> Vector:
+    return np.array([group.revenue.get((currency, c), 0.0) for c in sorted(group.customers)], dtype=np.float64)
+
+
+def _revenue(currency: str, treated: _Group, held: _Group) -> RevenueLift:
+    rev_t, rev_h = _revenues(treated, currency), _revenues(held, currency)
+    return RevenueLift(
+        currency=currency,
+        treatment_customers=len(rev_t),
+        holdout_customers=len(rev_h),
+        treatment=_mean(rev_t),
+        holdout=_mean(rev_h),
+        lift=_welch(rev_t, rev_h) if len(rev_t) > 1 and len(rev_h) > 1 else None,
+    )
+
+
+def _mean(values: Vector) -> Interval | None:
+    if len(values) == 0:
+        return None
+    mean = float(values.mean())
+    if len(values) < 2 or values.std() == 0:
+        return Interval(estimate=mean, low=mean, high=mean)
+    ci = ttest_1samp(values, 0.0).confidence_interval(CONFIDENCE)
+    return Interval(estimate=mean, low=float(ci.low), high=float(ci.high))
 
 
 def _wilson(hits: int, n: int) -> Interval | None:
@@ -133,9 +158,7 @@ def _relative(xt: int, nt: int, xh: int, nh: int) -> Interval | None:
     return Interval(estimate=float(result.relative_risk) - 1, low=float(ci.low) - 1, high=float(ci.high) - 1)
 
 
-def _welch(
-    treated: np.ndarray[tuple[int], np.dtype[np.float64]], held: np.ndarray[tuple[int], np.dtype[np.float64]]
-) -> Interval | None:
+def _welch(treated: Vector, held: Vector) -> Interval | None:
     if treated.std() == 0 and held.std() == 0:
         return None
     ci = ttest_ind(treated, held, equal_var=False).confidence_interval(CONFIDENCE)

@@ -68,10 +68,20 @@ def _row(entry: PlaybookLift) -> str:
         _interval(entry.holdout_rate),
         _interval(entry.absolute_lift),
         _interval(entry.relative_lift),
-        _interval(entry.revenue_lift, percent=False),
+        _revenue_cell(entry),
         srm,
     ]
     return f"<tr{flagged}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+
+
+def _revenue_cell(entry: PlaybookLift) -> str:
+    """One line per currency: amounts in different currencies are never added together."""
+    lines = [
+        f"{escape(r.currency)}: {_interval(r.treatment, percent=False)}; {_interval(r.holdout, percent=False)};"
+        f" lift {_interval(r.lift, percent=False)}"
+        for r in entry.revenue
+    ]
+    return "<br>".join(lines) or "—"
 
 
 def render_lift_html(report: LiftReport) -> str:
@@ -83,7 +93,7 @@ def render_lift_html(report: LiftReport) -> str:
         "holdout rate",
         "absolute lift",
         "relative lift",
-        "revenue lift per customer",
+        "revenue per customer: treatment, holdout, lift (per currency)",
         "holdout share (SRM test)",
     )
     header = "".join(f"<th>{h}</th>" for h in heads)

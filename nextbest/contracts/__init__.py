@@ -54,7 +54,7 @@ from ._profile import (
     Traits,
 )
 from ._proposal import ActionProposal, ModelChoice, ProposedProduct
-from ._reports import Interval, LiftReport, OpeEstimate, OpeReport, PlaybookLift, RatioCheck
+from ._reports import Interval, LiftReport, OpeEstimate, OpeReport, PlaybookLift, RatioCheck, RevenueLift
 from ._request import DecideRequest
 from ._subjects import (
     EventBatch,
@@ -151,6 +151,7 @@ __all__ = [
     "RecentEvent",
     "RedemptionChannel",
     "RememberedEvent",
+    "RevenueLift",
     "StockLevel",
     "Store",
     "SubjectErased",

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, Field, NonNegativeInt
 
 from ._common import Contract
 
-__all__ = ["Interval", "LiftReport", "OpeEstimate", "OpeReport", "PlaybookLift", "RatioCheck"]
+__all__ = ["Interval", "LiftReport", "OpeEstimate", "OpeReport", "PlaybookLift", "RatioCheck", "RevenueLift"]
 
 
 class Interval(Contract):
@@ -28,12 +28,29 @@ class RatioCheck(Contract):
     mismatch: bool
 
 
+class RevenueLift(Contract):
+    """Revenue per decided customer in one currency (never added across currencies), treatment against holdout.
+
+    Each group's mean carries a Student t interval, the difference a Welch interval; a group without spread
+    (every customer spent the same, e.g. nothing) has a zero-width interval, and the difference is None when
+    neither group has spread or a group has fewer than two customers. `XXX` (ISO 4217: no currency) holds
+    values that came without one.
+    """
+
+    currency: str
+    treatment_customers: NonNegativeInt
+    holdout_customers: NonNegativeInt
+    treatment: Interval | None
+    holdout: Interval | None
+    lift: Interval | None
+
+
 class PlaybookLift(Contract):
     """Treatment against holdout for one playbook; rates and revenue are per decided customer.
 
     Rates carry Wilson intervals; the absolute lift a Newcombe interval, the relative lift (treatment rate /
-    holdout rate - 1) a log relative-risk interval, revenue a Welch interval. None where a group is empty
-    or no outcome carried a value.
+    holdout rate - 1) a log relative-risk interval. None where a group is empty. `revenue` has one entry per
+    currency that a converted outcome's value came in (empty when none carried a value).
     """
 
     playbook: str
@@ -41,12 +58,10 @@ class PlaybookLift(Contract):
     holdout_customers: NonNegativeInt
     treatment_rate: Interval | None
     holdout_rate: Interval | None
-    treatment_revenue: float | None
-    holdout_revenue: float | None
     absolute_lift: Interval | None
     relative_lift: Interval | None
-    revenue_lift: Interval | None
     ratio: RatioCheck | None
+    revenue: list[RevenueLift] = Field(default_factory=list)
 
 
 class LiftReport(Contract):

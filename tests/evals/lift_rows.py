@@ -36,7 +36,12 @@ def decision_row(number: int, playbook: str, subject: str, *, holdout: bool) -> 
 
 
 def split(
-    playbook: str, treated: tuple[int, int], held: tuple[int, int], *, value: float | None = None
+    playbook: str,
+    treated: tuple[int, int],
+    held: tuple[int, int],
+    *,
+    value: float | None = None,
+    currency: str | None = None,
 ) -> tuple[list[DecisionRow], list[OutcomeRow]]:
     """`treated` and `held` are (converted, customers); each customer gets one decision."""
     decisions: list[DecisionRow] = []
@@ -53,6 +58,7 @@ def split(
                         outcome=FeedbackOutcome.CONVERTED,
                         occurred_at=AT + timedelta(hours=1),
                         value=value,
+                        currency=currency,
                     )
                 )
     return decisions, outcomes

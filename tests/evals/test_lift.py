@@ -39,19 +39,41 @@ def test_a_lopsided_split_is_flagged_and_a_fair_one_is_not() -> None:
 
 
 def test_revenue_per_customer_and_its_interval() -> None:
-    decisions, outcomes = split("upsell", (40, 400), (10, 400), value=25.0)
+    decisions, outcomes = split("upsell", (40, 400), (10, 400), value=25.0, currency="SEK")
     (entry,) = lift_report(decisions, outcomes, since=AT, holdout_percent=50).playbooks
-    assert entry.treatment_revenue == pytest.approx(40 * 25.0 / 400)
-    assert entry.holdout_revenue == pytest.approx(10 * 25.0 / 400)
-    assert entry.revenue_lift is not None
-    assert entry.revenue_lift.estimate == pytest.approx(1.875)
-    assert entry.revenue_lift.low < 1.875 < entry.revenue_lift.high
+    (revenue,) = entry.revenue
+    assert (revenue.currency, revenue.treatment_customers, revenue.holdout_customers) == ("SEK", 400, 400)
+    assert revenue.treatment is not None and revenue.holdout is not None and revenue.lift is not None
+    assert revenue.treatment.estimate == pytest.approx(40 * 25.0 / 400)
+    assert revenue.holdout.estimate == pytest.approx(10 * 25.0 / 400)
+    # the mean's t interval: 40 of 400 customers spent 25, so the standard error is 25 * sqrt(p(1-p)/(n-1))
+    half = 25.0 * (0.1 * 0.9 / 399) ** 0.5 * 1.9659
+    assert revenue.treatment.low == pytest.approx(2.5 - half, rel=1e-3)
+    assert revenue.lift.estimate == pytest.approx(1.875)
+    assert revenue.lift.low < 1.875 < revenue.lift.high
+
+
+def test_currencies_are_compared_apart_never_added() -> None:
+    decisions, outcomes = split("upsell", (30, 300), (6, 300), value=80.0, currency="EUR")
+    # the same customers also pay in yen: 12 of the treated, 3 of the held-out, 5,000 JPY each
+    payers = {"custT": 12, "custH": 3}
+    yen = [
+        o.model_copy(update={"value": 5000.0, "currency": "JPY", "occurred_at": AT + timedelta(hours=2)})
+        for o in outcomes
+        if int(o.subject_id[5:]) < payers[o.subject_id[:5]]
+    ]
+    (entry,) = lift_report(decisions, outcomes + yen, since=AT, holdout_percent=50).playbooks
+    by_currency = {r.currency: r for r in entry.revenue}
+    assert sorted(by_currency) == ["EUR", "JPY"]
+    eur, jpy = by_currency["EUR"], by_currency["JPY"]
+    assert eur.treatment is not None and eur.treatment.estimate == pytest.approx(30 * 80.0 / 300)
+    assert jpy.treatment is not None and jpy.treatment.estimate == pytest.approx(12 * 5000.0 / 300)
+    assert jpy.holdout is not None and jpy.holdout.estimate == pytest.approx(3 * 5000.0 / 300)
 
 
 def test_without_values_revenue_is_unknown_not_zero() -> None:
     (entry,) = lift_report(*split("upsell", (4, 40), (1, 40)), since=AT, holdout_percent=50).playbooks
-    assert entry.treatment_revenue is None
-    assert entry.revenue_lift is None
+    assert entry.revenue == []
 
 
 def test_customers_count_once_anonymous_visitors_never_and_playbooks_apart() -> None:

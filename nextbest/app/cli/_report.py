@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from nextbest.contracts import FeedbackOutcome, Interval, LiftReport
+from nextbest.contracts import FeedbackOutcome, Interval, LiftReport, RevenueLift
 from nextbest.settings import Settings
 
 from ._export import on_ledger, parse_moment
@@ -38,6 +38,19 @@ def _shown(interval: Interval | None) -> str:
     return f"{interval.estimate:+.2%} [{interval.low:+.2%}, {interval.high:+.2%}]"
 
 
+def _amount(interval: Interval | None) -> str:
+    if interval is None:
+        return "n/a"
+    return f"{interval.estimate:,.2f} [{interval.low:,.2f}, {interval.high:,.2f}]"
+
+
+def _money(revenue: RevenueLift) -> str:
+    return (
+        f"revenue per customer in {revenue.currency}: treatment {_amount(revenue.treatment)}"
+        f" vs holdout {_amount(revenue.holdout)}; lift {_amount(revenue.lift)}"
+    )
+
+
 def _print(report: LiftReport) -> None:
     if not report.playbooks:
         console.print(f"no decisions for known customers since {report.since.isoformat(timespec='seconds')}")
@@ -50,6 +63,8 @@ def _print(report: LiftReport) -> None:
             f" relative {_shown(entry.relative_lift)}",
             highlight=False,
         )
+        for revenue in entry.revenue:
+            console.print(f"  {_money(revenue)}", highlight=False)
         if entry.ratio is not None and entry.ratio.mismatch:
             warn(
                 f"{entry.playbook}: sample-ratio mismatch: holdout share {entry.ratio.observed_share:.2%} against"
