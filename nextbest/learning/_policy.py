@@ -3,8 +3,12 @@
 Thompson sampling simulates `draws` posterior samples per arm at once (numpy), serves the winner of one of
 them chosen at random, and logs the share of draws each arm won: that share is exactly the probability
 with which the served arm was picked, given the simulation. Epsilon-greedy's probability is closed form.
-Binary rewards (converted, clicked) have Beta(1 + successes, 1 + failures) posteriors; revenue a normal
-posterior of the mean with the observed spread (unit spread before two observations).
+Binary rewards (converted, clicked) have Beta(1 + successes, 1 + failures) posteriors. Revenue has a normal
+posterior of each arm's revenue per serve (0 for a serve that sold nothing), whose spread counts one
+pseudo-observation at the scale the open arms' revenue sets (the largest root mean square among them): an
+arm that has earned nothing yet keeps exploring at the size of what the others earn, in whatever currency
+unit the playbook's values come in, instead of collapsing to a zero spread after two empty serves. Values
+are not converted between currencies: a revenue playbook should be fed one currency.
 """
 
 from __future__ import annotations
@@ -55,8 +59,10 @@ def _samples(
         return rng.beta(1 + wins, 1 + served - wins, size=(draws, len(stats)))
     square = np.array([s.total_sq for s in stats], dtype=np.float64)
     mean = np.divide(total, served, out=np.zeros_like(total), where=served > 0)
-    spread = np.where(served > 1, np.sqrt(np.maximum(square / np.maximum(served, 1) - mean**2, 1e-12)), 1.0)
-    return rng.normal(mean, spread / np.sqrt(served + 1), size=(draws, len(stats)))
+    moments = np.divide(square, served, out=np.zeros_like(square), where=served > 0)
+    scale = float(moments.max()) or 1.0  # squared: the pseudo-observation's size, 1 before any revenue
+    variance = np.maximum((square + scale) / (served + 1) - mean**2, 1e-12 * scale)
+    return rng.normal(mean, np.sqrt(variance / (served + 1)), size=(draws, len(stats)))
 
 
 def _greedy(stats: Sequence[ArmStats]) -> NDArray[np.float64]:

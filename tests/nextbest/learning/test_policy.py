@@ -50,6 +50,24 @@ def test_thompson_states_its_draws_and_a_lone_arm_is_certain() -> None:
     assert (lone.arm, lone.propensity, lone.draws) == ("sms", 1.0, None)
 
 
+def test_revenue_keeps_exploring_an_empty_arm_and_learns_the_richer_one() -> None:
+    learning = _playbook("thompson", reward="revenue").learning
+    rng = np.random.default_rng(31)
+    # sms sold nothing in 3 serves; push sold 20 baskets of 60 in 200: sms must still be tried sometimes
+    # (a spread estimated from sms's own three zeros would be 0, and it would never be drawn again)
+    early = {"sms": ArmStats(3, 0.0, 0.0), "push": ArmStats(200, 1200.0, 72000.0)}
+    drawn = draw_arm(learning, ["sms", "push"], early, rng, draws=4000)
+    assert 0.03 < drawn.probabilities[0] < 0.3, drawn.probabilities
+    # after 2,000 serves each, 4.1 per serve beats 3.0 per serve nearly always, at any currency's scale
+    for unit in (1.0, 150.0):  # e.g. euros, then the same baskets in yen
+        late = {
+            "sms": ArmStats(2000, 4.1 * 2000 * unit, 2000 * 0.1 * (41 * unit) ** 2),
+            "push": ArmStats(2000, 3.0 * 2000 * unit, 2000 * 0.1 * (30 * unit) ** 2),
+        }
+        shares = draw_arm(learning, ["sms", "push"], late, rng, draws=2000).probabilities
+        assert shares[0] > 0.95, (unit, shares)
+
+
 def test_learning_needs_declared_arms_that_the_playbook_has() -> None:
     with pytest.raises(ValidationError, match="needs declared arms"):
         Learning.model_validate({"policy": "thompson"})
@@ -121,5 +139,28 @@ async def test_a_reward_is_credited_only_for_the_playbooks_outcome(tmp_path: Pat
         held = decision.model_copy(update={"holdout": True, "action": ActionKind.NONE, "channel": None})
         assert not await learner.served(held)
         assert (await learner.store.stats(playbook.id, "all", ["push"]))["push"] == ArmStats(1, 1.0, 1.0)
+    finally:
+        await learner.close()
+
+
+async def test_revenue_credits_a_converted_value(tmp_path: Path) -> None:
+    from nextbest.contracts import ActionKind, DecidedBy, Decision
+
+    playbook = _playbook("thompson", reward="revenue")
+    learner = Learner(SqliteArmStore(tmp_path / "arms.sqlite3"), seed=4)
+    try:
+        candidates = CandidateSet(playbook_id=playbook.id, channels=[Channel.SMS])
+        _, draw = await learner.draw(playbook, candidates, "tier=bronze")
+        assert draw is not None and draw.reward == "revenue"
+        decision = Decision(
+            decision_id="rv1", event_id="erv1", user_id="urv1", action=ActionKind.MESSAGE,
+            use_case=playbook.id, channel=Channel.SMS, decided_by=DecidedBy.RULES, policy_version="v",
+            decided_at="2030-01-01T00:00:00Z", exploration=draw,
+        )  # fmt: skip
+        assert await learner.served(decision)
+        assert not await learner.credit(decision, FeedbackOutcome.CLICKED, None)
+        assert await learner.credit(decision, FeedbackOutcome.CONVERTED, 64.5)
+        stats = await learner.store.stats(playbook.id, "tier=bronze", ["sms"])
+        assert stats["sms"] == ArmStats(1, 64.5, 64.5**2)
     finally:
         await learner.close()
