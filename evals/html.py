@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from html import escape
+from typing import TYPE_CHECKING
 
 from .gates import GateResult
 from .runner import Report
 from .scorers.metrics import JUDGE, ScenarioResult, percentile
+
+if TYPE_CHECKING:
+    from .learning_sim import SimResult
 
 __all__ = ["BAR_COLOURS", "LEGEND", "PAGE_CSS", "bar_chart", "render_html"]
 
@@ -158,7 +162,10 @@ def _legend() -> str:
     return f'<ul class="legend" aria-label="colour legend">{items}{rows}</ul>'
 
 
-def render_html(report: Report, gates: list[GateResult]) -> str:
+def render_html(report: Report, gates: list[GateResult], learning: SimResult | None = None) -> str:
+    """The report page; with `learning`, the learning simulation's regret chart and checks after the charts."""
+    from .learning_html import learning_section
+
     m = report.metrics
     summary = "".join(
         f"<tr><td>{escape(k)}</td><td>{v:.4g}</td></tr>"
@@ -192,6 +199,7 @@ def render_html(report: Report, gates: list[GateResult]) -> str:
 {gate_rows}</table>
 <h2>Summary</h2><table class="summary">{summary}</table>
 <h2>Charts</h2>{_legend()}<div class="charts">{"".join(_charts(report))}</div>
+{learning_section(learning) if learning is not None else ""}
 <h2>Scenarios</h2><table><tr><th>id</th><th>description</th><th>use case</th><th>action</th><th>channel</th>
 <th>result</th><th>detail</th>{"<th>judge</th>" if judged else ""}</tr>
 {rows}</table></body></html>"""

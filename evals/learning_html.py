@@ -7,7 +7,7 @@ from html import escape
 from .html import BAR_COLOURS, PAGE_CSS
 from .learning_sim import SimResult
 
-__all__ = ["regret_chart", "render_learning_html"]
+__all__ = ["learning_section", "regret_chart", "render_learning_html"]
 
 _W, _H, _PAD = 640, 300, 48
 _POINTS = 200
@@ -38,6 +38,9 @@ def regret_chart(curves: dict[str, list[float]]) -> str:
         f'<text x="{_W / 2}" y="{_H - 12}" font-size="12" text-anchor="middle">decisions served ({longest:,})</text>'
         f'<text x="12" y="{_H / 2}" font-size="12" transform="rotate(-90 12 {_H / 2})" text-anchor="middle">'
         f"cumulative regret (conversions; max {top:,.1f})</text>"
+        f'<text x="{_PAD - 4}" y="{_H - _PAD + 14}" font-size="11" text-anchor="end">0</text>'
+        f'<text x="{_PAD - 4}" y="{_PAD + 4}" font-size="11" text-anchor="end">{top:,.0f}</text>'
+        f'<text x="{_W - _PAD}" y="{_H - _PAD + 14}" font-size="11" text-anchor="end">{longest:,}</text>'
     )
     title = "Cumulative regret per policy (expected conversions lost against always serving the best arm)"
     return (
@@ -47,7 +50,8 @@ def regret_chart(curves: dict[str, list[float]]) -> str:
     )
 
 
-def render_learning_html(result: SimResult) -> str:
+def learning_section(result: SimResult) -> str:
+    """The simulation's figures, regret chart and checks, as a section any report page can hold."""
     plan = result.plan
     best = max(plan.rates.values())
     curves = {name: run.regret(best, plan.rates) for name, run in result.runs.items()}
@@ -64,14 +68,19 @@ def render_learning_html(result: SimResult) -> str:
     (entry,) = result.lift.playbooks
     lift = entry.absolute_lift
     lift_text = "—" if lift is None else f"{lift.estimate:.4f} [{lift.low:.4f}, {lift.high:.4f}]"
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>nextbest learning simulation</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>{PAGE_CSS}</style></head><body>
-<h1>Learning simulation: {plan.decisions:,} decisions per policy</h1>
+    return f"""<section class="learning"><h2>Learning simulation: {plan.decisions:,} decisions per policy</h2>
 <p>Hidden conversion rates {escape(str(plan.rates))}, base rate {plan.base_rate} for held-out customers
 ({plan.holdout_percent:g}% holdout).</p>
 <table class="summary"><tr><th>policy</th><th>served</th><th>expected conversions</th><th>regret</th></tr>{rows}
 </table><div class="charts">{regret_chart(curves)}</div>
-<h2>Off-policy evaluation of the rules from the uniform log (truth {result.rules_truth:.4f})</h2>
+<h3>Off-policy evaluation of the rules from the uniform log (truth {result.rules_truth:.4f})</h3>
 <table class="summary"><tr><th>estimator</th><th>value</th><th>95% interval</th><th>covers the truth</th></tr>{ope}
-</table><h2>Lift of the uniform run</h2><p>Absolute lift {lift_text}; simulated truth {result.lift_truth:.4f}.</p>
-</body></html>"""
+</table><h3>Lift of the uniform run</h3><p>Absolute lift {lift_text}; simulated truth {result.lift_truth:.4f}.</p>
+</section>"""
+
+
+def render_learning_html(result: SimResult) -> str:
+    """`nextbest eval learning --html`: the section alone on a self-contained page."""
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>nextbest learning simulation</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{PAGE_CSS}</style></head><body>
+{learning_section(result)}</body></html>"""

@@ -33,7 +33,7 @@ from nextbest.world._examples import build_examples
 from .lift import lift_report
 from .ope.replay import evaluate_playbooks
 
-__all__ = ["PLAYBOOK", "SimPlan", "SimResult", "SimRun", "run_simulation"]
+__all__ = ["PLAYBOOK", "SimPlan", "SimResult", "SimRun", "figures", "run_simulation"]
 
 PLAYBOOK = "cart_abandonment"
 ARMS = ("email", "push", "sms")
@@ -146,3 +146,18 @@ async def run_simulation(plan: SimPlan | None = None, world: World | None = None
     mean_rate = float(np.mean([plan.rates[arm] for arm in ARMS]))
     rules_truth = float(np.mean(runs["rules"].rewards))  # the rules' expected rate on what they served
     return SimResult(plan, runs, rules_truth, ope, lift, mean_rate - plan.base_rate)
+
+
+def figures(result: SimResult) -> dict[str, Any]:
+    """The simulation's headline figures, as `nextbest eval learning --json` prints them."""
+    best = max(result.plan.rates.values())
+    lift = result.lift.playbooks[0].absolute_lift if result.lift.playbooks else None
+    return {
+        "decisions": result.plan.decisions,
+        "reward": {name: round(sum(run.rewards), 2) for name, run in result.runs.items()},
+        "regret": {name: round(run.regret(best, result.plan.rates)[-1], 2) for name, run in result.runs.items()},
+        "rules_truth": result.rules_truth,
+        "rules_ope": {e.estimator: [e.value, e.low, e.high] for e in result.rules_ope.estimates},
+        "lift_truth": result.lift_truth,
+        "lift": lift.model_dump() if lift is not None else None,
+    }

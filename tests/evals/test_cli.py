@@ -62,6 +62,26 @@ def test_eval_run_judge_reports_means_and_reuses_its_cache(
     assert judge_env.call_count == messages  # every verdict came from the cache
 
 
+@pytest.mark.slow
+def test_eval_run_learning_puts_the_labelled_regret_chart_in_the_report(
+    subset: Callable[[set[str]], str], tmp_path: Path
+) -> None:
+    out = tmp_path / "with-learning"
+    args = ["run", "--scenarios", subset({"cart-01"}), "--out", str(out), "--learning", "150"]
+    result = CliRunner().invoke(eval_app, args)
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    chart = html[html.index("Cumulative regret per policy") :]
+    assert chart.count("<polyline") == 3
+    for label in ("decisions served", "cumulative regret", "learned:", "uniform:", "rules:"):
+        assert label in chart, label
+    figures = json.loads((out / "learning.json").read_text(encoding="utf-8"))
+    assert figures["decisions"] == 150 and set(figures["regret"]) == {"learned", "uniform", "rules"}
+    plain = CliRunner().invoke(eval_app, ["run", "--scenarios", subset({"cart-01"}), "--out", str(tmp_path / "p")])
+    assert plain.exit_code == 0 and "Cumulative regret" not in (tmp_path / "p" / "report.html").read_text()
+    assert CliRunner().invoke(eval_app, [*args[:-1], "5"]).exit_code == 2  # fewer than 100 decisions
+
+
 def test_eval_run_judge_without_a_model_is_a_usage_error(
     monkeypatch: pytest.MonkeyPatch, subset: Callable[[set[str]], str], tmp_path: Path
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -25,6 +25,9 @@ from nextbest.settings import default_policy_dir
 from nextbest.world import load_world
 
 from ._output import fail, for_people
+
+if TYPE_CHECKING:
+    from evals.learning_sim import SimResult
 
 __all__ = ["eval_app"]
 
@@ -65,6 +68,14 @@ def run(
     judge: Annotated[
         bool, typer.Option("--judge", help="Also grade message copy with the LLM judge (NEXTBEST_JUDGE_*)")
     ] = False,
+    learning: Annotated[
+        int | None,
+        typer.Option(
+            "--learning",
+            min=100,
+            help="Also run the learning simulation, N decisions a policy: regret chart in the HTML, DIR/learning.json",
+        ),
+    ] = None,
 ) -> None:
     """Run the suite, write DIR/report.json and DIR/report.html, and fail when a gate fails."""
     console = Console()
@@ -90,8 +101,9 @@ def run(
         report = asyncio.run(_run(cases, options, settings, out))
     results = check_gates(report, load_gates(gates))
     out.mkdir(parents=True, exist_ok=True)
+    simulated = _simulate(learning, out) if learning is not None else None
     (out / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
-    (out / "report.html").write_text(render_html(report, results), encoding="utf-8")
+    (out / "report.html").write_text(render_html(report, results, simulated), encoding="utf-8")
     for line in summary_lines(report, repeat):
         console.print(line, soft_wrap=True, highlight=False)
     console.print(f"report: {escape(str(out / 'report.html'))} (data: report.json)", soft_wrap=True, highlight=False)
@@ -103,6 +115,17 @@ def run(
         )
     if failed:
         raise typer.Exit(code=1)
+
+
+def _simulate(decisions: int, out: Path) -> SimResult:
+    """The learning simulation for `eval run --learning`, its figures written to DIR/learning.json."""
+    import json
+
+    from evals.learning_sim import SimPlan, figures, run_simulation
+
+    result = asyncio.run(run_simulation(SimPlan(decisions=decisions)))
+    (out / "learning.json").write_text(json.dumps(figures(result), indent=2), encoding="utf-8")
+    return result
 
 
 def summary_lines(report: Report, repeat: int) -> list[str]:

@@ -101,22 +101,14 @@ def eval_learning(
     import json
 
     from evals.learning_html import render_learning_html
-    from evals.learning_sim import SimPlan, run_simulation
+    from evals.learning_sim import SimPlan, figures, run_simulation
 
     result = asyncio.run(run_simulation(SimPlan(decisions=decisions)))
-    best = max(result.plan.rates.values())
-    figures = {
-        "reward": {name: round(sum(run.rewards), 2) for name, run in result.runs.items()},
-        "regret": {name: round(run.regret(best, result.plan.rates)[-1], 2) for name, run in result.runs.items()},
-        "rules_truth": result.rules_truth,
-        "rules_ope": {e.estimator: [e.value, e.low, e.high] for e in result.rules_ope.estimates},
-        "lift_truth": result.lift_truth,
-        "lift": result.lift.playbooks[0].absolute_lift.model_dump() if result.lift.playbooks[0].absolute_lift else None,
-    }
+    shown = figures(result)
     if as_json:
-        typer.echo(json.dumps(figures))
+        typer.echo(json.dumps(shown))
     else:
-        for key, value in figures.items():
+        for key, value in shown.items():
             console.print(f"{key}: {value}", highlight=False, soft_wrap=True)
     if html is not None:
         html.write_text(render_learning_html(result), encoding="utf-8")
