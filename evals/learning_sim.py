@@ -1,7 +1,8 @@
 """The learning simulation: customers with hidden per-arm conversion rates, decided through the real pipeline.
 
 Each policy runs its own `decisions` cart-abandonment requests (one new customer each) through
-`open_runtime` with a SQLite ledger and arm store: the learned policy (Thompson sampling over the playbook's
+`open_runtime` with a SQLite ledger and arm store (or Redis, given `redis_url` of an empty database, which
+each run empties again after it): the learned policy (Thompson sampling over the playbook's
 channels), the uniform policy (epsilon-greedy with `explore_share: 1`, so every open arm has the same
 probability), and the fixed rules (learning off: always the first open channel). A served customer
 converts with the hidden rate of the arm served; a held-out one with the base rate. Conversions go back as
@@ -26,6 +27,7 @@ from agent.policies import load_policy_set
 from nextbest.app.bootstrap import open_runtime
 from nextbest.clock import FixedClock
 from nextbest.contracts import DecideRequest, DecisionRow, FeedbackOutcome, LiftReport, OpeReport, OutcomeRow
+from nextbest.errors import ConfigError
 from nextbest.settings import Settings, default_policy_dir
 from nextbest.world import World, load_world
 from nextbest.world._examples import build_examples
@@ -51,6 +53,7 @@ class SimPlan:
     base_rate: float = 0.02
     holdout_percent: float = 10.0
     seed: int = 2026
+    redis_url: str | None = None
 
 
 @dataclass
@@ -104,7 +107,8 @@ async def _run(name: str, plan: SimPlan, world: World, root: Path) -> SimRun:
     learning = POLICIES[name]
     settings = Settings(
         data_dir=root / "data", policy_dir=_policy_dir(root, learning), holdout_percent=plan.holdout_percent,
-        learning_seed=plan.seed, redis_url=None, database_url=None, model=None, api_keys="", policy_watch=False,
+        learning_seed=plan.seed, redis_url=plan.redis_url, database_url=None, model=None, api_keys="",
+        policy_watch=False,
     )  # fmt: skip
     template = build_examples(world)[PLAYBOOK]
     clock = FixedClock(template.event.occurred_at)
@@ -126,7 +130,22 @@ async def _run(name: str, plan: SimPlan, world: World, root: Path) -> SimRun:
         run.outcomes = await runtime.ledger.outcomes_since(since, limit=plan.decisions + 1)
     finally:
         await runtime.aclose()
+        if plan.redis_url is not None:
+            await _empty(plan.redis_url, refuse_keys=False)
     return run
+
+
+async def _empty(url: str, *, refuse_keys: bool) -> None:
+    """Empty the simulation's Redis database; with `refuse_keys`, first check that nobody else's keys are there."""
+    import redis.asyncio as aioredis
+
+    client: aioredis.Redis = aioredis.from_url(url)
+    try:
+        if refuse_keys and await client.dbsize():
+            raise ConfigError(f"the learning simulation needs an empty Redis database; {url} holds keys")
+        await client.flushdb()
+    finally:
+        await client.aclose()
 
 
 async def run_simulation(plan: SimPlan | None = None, world: World | None = None) -> SimResult:
@@ -134,6 +153,8 @@ async def run_simulation(plan: SimPlan | None = None, world: World | None = None
     plan = plan or SimPlan()
     world = world or load_world()
     runs: dict[str, SimRun] = {}
+    if plan.redis_url is not None:
+        await _empty(plan.redis_url, refuse_keys=True)
     with tempfile.TemporaryDirectory(prefix="nextbest-sim-") as tmp:
         for name in POLICIES:
             runs[name] = await _run(name, plan, world, Path(tmp) / name)

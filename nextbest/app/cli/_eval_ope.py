@@ -96,6 +96,9 @@ def eval_learning(
     decisions: Annotated[int, typer.Option("--decisions", min=100, help="Decisions per policy")] = 20_000,
     html: Annotated[Path | None, typer.Option("--html", help="Write the regret chart and checks here")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON")] = False,
+    redis_url: Annotated[
+        str | None, typer.Option("--redis-url", help="Run on this empty Redis database instead of SQLite files")
+    ] = None,
 ) -> None:
     """The learning simulation: learned, uniform and rules policies on hidden conversion rates."""
     import json
@@ -103,7 +106,10 @@ def eval_learning(
     from evals.learning_html import render_learning_html
     from evals.learning_sim import SimPlan, figures, run_simulation
 
-    result = asyncio.run(run_simulation(SimPlan(decisions=decisions)))
+    try:
+        result = asyncio.run(run_simulation(SimPlan(decisions=decisions, redis_url=redis_url)))
+    except NextbestError as exc:
+        fail(str(exc))
     shown = figures(result)
     if as_json:
         typer.echo(json.dumps(shown))
