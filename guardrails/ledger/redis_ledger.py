@@ -210,7 +210,8 @@ class RedisLedger:
         currency: str | None = None,
     ) -> FeedbackResponse:
         # The subject and body never change but by erasure, so reading them before the script cannot race.
-        subject, body = await self._call(self._redis.hmget(self._key("decision", decision_id), ["subject", "body"]))
+        found = await self._call(self._redis.hmget(self._key("decision", decision_id), ["subject", "body"]))
+        subject, body = (_text(value) for value in found)
         if subject is None or body is None:
             raise NotFoundError("decision", decision_id)
         reward = earned(Decision.model_validate_json(body), outcome, value)
