@@ -233,8 +233,9 @@ def _use_case_table(summary: ShadowSummary) -> Table:
 
 # The reliability board lives in its own module; registered here so `nextbest eval models` sits beside the rest.
 from ._eval_models import eval_models  # noqa: E402
-from ._eval_ope import eval_learning, eval_ope  # noqa: E402
+from ._eval_ope import eval_learning, eval_ope, eval_proofs  # noqa: E402
 
 eval_app.command("models")(eval_models)
 eval_app.command("ope")(eval_ope)
 eval_app.command("learning")(eval_learning)
+eval_app.command("proofs")(eval_proofs)

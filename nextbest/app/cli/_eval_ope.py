@@ -18,7 +18,7 @@ from ._output import fail, shown_path, warn
 if TYPE_CHECKING:
     from nextbest.learning import ArmStats
 
-__all__ = ["eval_learning", "eval_ope", "logged_rows", "ope_lines", "posteriors_for"]
+__all__ = ["eval_learning", "eval_ope", "eval_proofs", "logged_rows", "ope_lines", "posteriors_for"]
 
 console = Console()
 
@@ -119,3 +119,32 @@ def eval_learning(
     if html is not None:
         html.write_text(render_learning_html(result), encoding="utf-8")
         console.print(f"wrote {shown_path(html)}", highlight=False)
+
+
+def eval_proofs(
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="calibration, coverage or obd (repeat for several)")
+    ] = None,
+    obp_wheel: Annotated[Path, typer.Option("--obp-wheel", help="The obp 0.4.1 wheel (pip download)")] = Path(
+        ".cache/obp/obp-0.4.1-py3-none-any.whl"
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON")] = False,
+) -> None:
+    """The README's proofs: propensity calibration, interval coverage, and the Open Bandit Dataset check."""
+    import json
+
+    from evals.proofs import proof_figures
+
+    chosen = only or ["calibration", "coverage", "obd"]
+    unknown = sorted(set(chosen) - {"calibration", "coverage", "obd"})
+    if unknown:
+        fail(f"--only {', '.join(unknown)}: choose calibration, coverage or obd")
+    try:
+        shown = asyncio.run(proof_figures(chosen, obp_wheel))
+    except NextbestError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(shown))
+        return
+    for key, value in shown.items():
+        console.print(f"{key}: {value}", highlight=False, soft_wrap=True)

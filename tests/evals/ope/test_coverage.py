@@ -5,32 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evals.ope._estimators import ESTIMATORS, estimate_batch
-from evals.ope.synthetic import SyntheticWorld, draw_logs
+from evals.ope._estimators import estimate_batch
+from evals.proofs import COVERAGE_RUNS, coverage
 
-REPLICATIONS = 200
 MIN_COVERAGE = 0.90
 
 
-def _coverage(world: SyntheticWorld, n: int, seed: int, *, propensity_scale: float = 1.0) -> dict[str, float]:
-    rewards, propensities, target, actions, contexts = draw_logs(world, REPLICATIONS, n, seed)
-    batch = estimate_batch(rewards, propensities * propensity_scale, target, actions, contexts, seed=seed)
-    truth = world.truth
-    return {name: float(np.mean((batch.low[name] <= truth) & (truth <= batch.high[name]))) for name in ESTIMATORS}
-
-
-@pytest.mark.parametrize(("n", "seed"), [(1_000, 31), (10_000, 32)])
+@pytest.mark.parametrize(("n", "seed"), COVERAGE_RUNS)
 def test_intervals_cover_the_truth(n: int, seed: int) -> None:
-    world = SyntheticWorld.random(seed=seed + 1000, segments=3, arms=6)
-    coverage = _coverage(world, n, seed)
-    assert all(share >= MIN_COVERAGE for share in coverage.values()), coverage
+    shares = coverage(n, seed)
+    assert all(share >= MIN_COVERAGE for share in shares.values()), shares
 
 
 def test_wrong_propensities_are_caught() -> None:
     """The check can fail: logging propensities overstated by a quarter bias IPS off its interval."""
-    world = SyntheticWorld.random(seed=77)
-    coverage = _coverage(world, 10_000, 5, propensity_scale=1.25)
-    assert coverage["ips"] < 0.5, coverage
+    shares = coverage(10_000, 5, propensity_scale=1.25)
+    assert shares["ips"] < 0.5, shares
 
 
 def test_points_are_the_textbook_formulas() -> None:
