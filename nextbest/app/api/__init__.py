@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -16,7 +17,7 @@ from nextbest.app.observability import DecisionMetrics, Observer, tracer_from_en
 from nextbest.contracts import DecideRequest, Decision, FeedbackRequest, FeedbackResponse
 from nextbest.settings import Settings
 
-from ._access import AccessLog, request_id_of
+from ._access import AccessLog, arrived_at, request_id_of
 from ._cors import install_cors
 from ._errors import error_body, install_error_handlers
 from ._identity import USER_HASH_HEADER, admit
@@ -131,7 +132,12 @@ def _routes(app: FastAPI) -> None:
         user_hash: Annotated[str | None, Header(alias=USER_HASH_HEADER)] = None,
     ) -> Decision:
         admitted = admit(body, principal, user_hash, runtime.settings.identity_secret)
-        decision = await observer.decide(runtime.decider, admitted, request_id=request_id_of(request.scope))
+        arrived = arrived_at(request.scope)
+        decision = await observer.decide(
+            runtime.decider, admitted, request_id=request_id_of(request.scope), arrived=arrived
+        )
+        if arrived is not None:  # how long the server held the request, for a client to tell from the network
+            response.headers["Server-Timing"] = f"decide;dur={(time.monotonic() - arrived) * 1000:.1f}"
         return mark_replay(decision, response)
 
     @app.get(
