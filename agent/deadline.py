@@ -22,6 +22,9 @@ RESERVE_FLOOR_S = 0.03
 """The smallest reserve, whatever was measured: a reply on a loaded machine costs a few ms on its own."""
 RESERVE_FACTOR = 1.25
 """The reserve is the rolling p99 of measured commit cost times this."""
+WARMUP = 8
+"""A process's first commits and replies are not measured: they pay once for imports, first connections and
+caches (a first prompt loads the tokenizer), and would pin the p99 at that cost for a whole window."""
 REPAIR_MIN_S = 0.15
 """A repair turn is only asked for while the model still has this long."""
 
@@ -40,6 +43,8 @@ class Deadline:
     started: float
     at: float
     reserve_s: float = RESERVE_FLOOR_S
+    reply_s: float = 0.0
+    """The part of the reserve that sending the answer takes (measured); the rest is for the commit."""
     now: Monotonic = field(default=time.monotonic, compare=False, repr=False)
 
     @classmethod
@@ -49,11 +54,12 @@ class Deadline:
         *,
         arrived: float | None = None,
         reserve_s: float = RESERVE_FLOOR_S,
+        reply_s: float = 0.0,
         now: Monotonic = time.monotonic,
     ) -> Deadline:
         """A deadline `deadline_ms` after `arrived` (the request's arrival; now when not known)."""
         began = now() if arrived is None else arrived
-        return cls(started=began, at=began + deadline_ms / 1000, reserve_s=reserve_s, now=now)
+        return cls(began, began + deadline_ms / 1000, reserve_s, reply_s, now)
 
     @property
     def total_s(self) -> float:
@@ -77,8 +83,9 @@ class Deadline:
         return self.model_until - self.now()
 
     def reply_remaining(self) -> float:
-        """Seconds a step after the commit may still take, leaving the reply its share of the reserve."""
-        return self.remaining() - self.kept_s / 2
+        """Seconds a step after the commit may still take, leaving the reply its measured share of the reserve
+        (at least a quarter of it)."""
+        return self.remaining() - min(max(self.reply_s, self.kept_s / 4), self.kept_s)
 
     def allows_repair(self) -> bool:
         return self.model_remaining() >= REPAIR_MIN_S
@@ -87,29 +94,71 @@ class Deadline:
         return round((self.now() - self.started) * 1000, 3)
 
 
-class ReserveMeter:
-    """The reserve from measured commit cost: rolling p99 of the last `window` commits × 1.25, floored.
+class _Rolling:
+    """The p99 of the last `window` samples, recomputed every `every` samples (a sort of `window` floats)."""
 
-    The p99 is recomputed every `every` samples (a sort of `window` floats), not on every decision.
-    """
-
-    def __init__(self, *, window: int = 256, every: int = 16, floor_s: float = RESERVE_FLOOR_S) -> None:
+    def __init__(self, window: int, every: int) -> None:
         self._samples: deque[float] = deque(maxlen=window)
         self._every = every
-        self._floor_s = floor_s
         self._since = 0
-        self.reserve_s = floor_s
+        self.p99 = 0.0
 
-    def record(self, seconds: float) -> None:
-        """One measured commit: from claiming the answer to having the stored decision in hand."""
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    def add(self, seconds: float) -> bool:
+        """Add one sample; True when the p99 was recomputed."""
         self._samples.append(seconds)
         self._since += 1
-        if self._since >= self._every or len(self._samples) < self._every:
-            self._since = 0
-            ordered = sorted(self._samples)
-            p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-            self.reserve_s = max(self._floor_s, p99 * RESERVE_FACTOR)
+        if self._since < self._every and len(self._samples) >= self._every:
+            return False
+        self._since = 0
+        ordered = sorted(self._samples)
+        self.p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return True
+
+
+class ReserveMeter:
+    """The reserve from what this process measured: (rolling p99 of commit cost + rolling p99 of reply cost)
+    × 1.25, never below the floor, the process's first few (cold) samples left out. Each deadline carries
+    the reserve current when its request arrived."""
+
+    def __init__(
+        self, *, window: int = 256, every: int = 16, floor_s: float = RESERVE_FLOOR_S, warmup: int = WARMUP
+    ) -> None:
+        self._commits = _Rolling(window, every)
+        self._replies = _Rolling(window, every)
+        self._floor_s = floor_s
+        self._cold = {"commit": warmup, "reply": warmup}
+        self.reserve_s = floor_s
+        self.reply_s = 0.0
+
+    @property
+    def samples(self) -> tuple[int, int]:
+        """How many commits and replies the window holds."""
+        return len(self._commits), len(self._replies)
+
+    def record(self, seconds: float) -> None:
+        """One measured commit: from claiming the answer (or the reserve's start, if later) to having the
+        stored decision in hand."""
+        if self._warm("commit") and self._commits.add(seconds):
+            self._update()
+
+    def record_reply(self, seconds: float) -> None:
+        """One measured reply: from the decision in hand to its response sent."""
+        if self._warm("reply") and self._replies.add(seconds):
+            self._update()
+
+    def _warm(self, kind: str) -> bool:
+        if self._cold[kind] <= 0:
+            return True
+        self._cold[kind] -= 1
+        return False
+
+    def _update(self) -> None:
+        self.reply_s = self._replies.p99 * RESERVE_FACTOR
+        self.reserve_s = max(self._floor_s, (self._commits.p99 + self._replies.p99) * RESERVE_FACTOR)
 
     def deadline(self, deadline_ms: int, *, arrived: float | None = None, now: Monotonic = time.monotonic) -> Deadline:
         """A deadline carrying the current reserve."""
-        return Deadline.start(deadline_ms, arrived=arrived, reserve_s=self.reserve_s, now=now)
+        return Deadline.start(deadline_ms, arrived=arrived, reserve_s=self.reserve_s, reply_s=self.reply_s, now=now)

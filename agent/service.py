@@ -114,8 +114,10 @@ class Decider:
             log.warning("could not remember event %s: %s", event.event_id, exc)
 
     def _measured(self, ready: Ready, deadline: Deadline) -> None:
+        """What the reserve had to cover: from the claim to the committed answer, or, for a claim made after
+        the reserve began (a timer that fired late on a busy machine), from the reserve's start."""
         if ready.claimed_by is not None:
-            self.reserve.record(deadline.now() - ready.claimed_at)
+            self.reserve.record(deadline.now() - min(ready.claimed_at, deadline.model_until))
 
     async def _direct(self, request: DecideRequest, deadline: Deadline, reason: FallbackReason) -> Decision:
         state = await run_steps(_start(request, deadline, ask_model=False, reason=reason), self.ctx)

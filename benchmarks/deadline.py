@@ -87,7 +87,9 @@ def serve_nextbest(model_url: str, *, source: Path | None = None, startup_s: flo
     command = [sys.executable, "-m", "nextbest.app.cli", "serve", "--port", str(port), "--log-level", "warning"]
     with tempfile.TemporaryDirectory(prefix="nextbest-deadline-") as data_dir:
         env = _serve_env(data_dir, model_url, source)
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # `python -m` puts the working directory first on sys.path: run a baseline from its own tree
+        cwd = str(source) if source is not None else None
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_for(base, process, startup_s)

@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi_offline import FastAPIOffline
 
+from agent.deadline import ReserveMeter
 from nextbest.app.bootstrap import Runtime, open_runtime, settle_heap
 from nextbest.app.observability import DecisionMetrics, Observer, tracer_from_env
 from nextbest.contracts import DecideRequest, Decision, FeedbackRequest, FeedbackResponse
@@ -129,6 +130,7 @@ def _routes(app: FastAPI) -> None:
         principal: PrincipalDep,
         request: Request,
         response: Response,
+        background: BackgroundTasks,
         user_hash: Annotated[str | None, Header(alias=USER_HASH_HEADER)] = None,
     ) -> Decision:
         admitted = admit(body, principal, user_hash, runtime.settings.identity_secret)
@@ -136,8 +138,11 @@ def _routes(app: FastAPI) -> None:
         decision = await observer.decide(
             runtime.decider, admitted, request_id=request_id_of(request.scope), arrived=arrived
         )
+        decided = time.monotonic()
         if arrived is not None:  # how long the server held the request, for a client to tell from the network
-            response.headers["Server-Timing"] = f"decide;dur={(time.monotonic() - arrived) * 1000:.1f}"
+            response.headers["Server-Timing"] = f"decide;dur={(decided - arrived) * 1000:.1f}"
+        # runs once the response is sent: the reply's cost, which the next deadlines' reserve keeps back
+        background.add_task(_replied, runtime.decider.reserve, decided)
         return mark_replay(decision, response)
 
     @app.get(
@@ -171,6 +176,10 @@ def _routes(app: FastAPI) -> None:
     async def reload(runtime: RuntimeDep) -> dict[str, Any]:
         runtime.policies.reload()
         return _policy_view(runtime)
+
+
+async def _replied(meter: ReserveMeter, decided: float) -> None:  # async: no worker-thread hop
+    meter.record_reply(time.monotonic() - decided)
 
 
 def _policy_view(runtime: Runtime) -> dict[str, Any]:
