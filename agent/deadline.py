@@ -25,6 +25,9 @@ RESERVE_FACTOR = 1.25
 WARMUP = 8
 """A process's first commits and replies are not measured: they pay once for imports, first connections and
 caches (a first prompt loads the tokenizer), and would pin the p99 at that cost for a whole window."""
+UNMEASURED_SHARE = 0.25
+"""Until the meter has measured enough commits, the reserve is this share of the budget (or the measured one,
+if larger): a guess, so on the safe side."""
 REPAIR_MIN_S = 0.15
 """A repair turn is only asked for while the model still has this long."""
 
@@ -106,6 +109,11 @@ class _Rolling:
     def __len__(self) -> int:
         return len(self._samples)
 
+    @property
+    def full_turn(self) -> bool:
+        """At least `every` samples: the p99 is from then on recomputed every `every` samples."""
+        return len(self._samples) >= self._every
+
     def add(self, seconds: float) -> bool:
         """Add one sample; True when the p99 was recomputed."""
         self._samples.append(seconds)
@@ -159,6 +167,13 @@ class ReserveMeter:
         self.reply_s = self._replies.p99 * RESERVE_FACTOR
         self.reserve_s = max(self._floor_s, (self._commits.p99 + self._replies.p99) * RESERVE_FACTOR)
 
+    @property
+    def measured(self) -> bool:
+        """Whether enough warm commits were measured for the p99 to mean something."""
+        return self._commits.full_turn
+
     def deadline(self, deadline_ms: int, *, arrived: float | None = None, now: Monotonic = time.monotonic) -> Deadline:
-        """A deadline carrying the current reserve."""
-        return Deadline.start(deadline_ms, arrived=arrived, reserve_s=self.reserve_s, reply_s=self.reply_s, now=now)
+        """A deadline carrying the current reserve; until commits are measured, a guess on the safe side
+        (`UNMEASURED_SHARE` of the budget)."""
+        reserve_s = self.reserve_s if self.measured else max(self.reserve_s, deadline_ms / 1000 * UNMEASURED_SHARE)
+        return Deadline.start(deadline_ms, arrived=arrived, reserve_s=reserve_s, reply_s=self.reply_s, now=now)

@@ -50,6 +50,7 @@ ReserveTimer = Callable[[Deadline], Awaitable[None]]
 
 
 async def sleep_until_reserve(deadline: Deadline) -> None:
+    """The default reserve timer: the event loop's own timer, set for `deadline.model_until`."""
     await asyncio.sleep(max(deadline.model_remaining(), 0))
 
 
@@ -63,7 +64,7 @@ class Decider:
         self._graph = graph if graph is not None else build_graph()
         self._reserve_timer = reserve_timer
         self.reserve = ReserveMeter()
-        """The commit cost measured on this process, which sizes every deadline's reserve."""
+        """Commit and reply cost measured on this process, which size every deadline's reserve."""
         self._shadow_tasks: set[asyncio.Task[None]] = set()
         self._background: set[asyncio.Future[Any]] = set()
         self.shadow_log = ShadowLog(ctx.settings.data_dir / "shadow" / "decisions.jsonl")

@@ -100,6 +100,16 @@ def test_the_reply_cost_is_reserved_on_top_of_the_commit_cost() -> None:
     assert meter.samples == (16, 16)
 
 
+def test_until_commits_are_measured_the_reserve_is_a_quarter_of_the_budget() -> None:
+    meter = ReserveMeter(warmup=0, window=32, every=8)
+    assert meter.deadline(400, now=Clock(0.0)).reserve_s == pytest.approx(0.1)
+    assert meter.deadline(40, now=Clock(0.0)).reserve_s == RESERVE_FLOOR_S
+    for _ in range(8):
+        meter.record(0.002)
+    assert meter.measured
+    assert meter.deadline(400, now=Clock(0.0)).reserve_s == RESERVE_FLOOR_S
+
+
 def test_the_meter_hands_out_deadlines_carrying_its_reserve() -> None:
     meter = ReserveMeter(warmup=0, window=16, every=4)
     for _ in range(16):
