@@ -146,27 +146,50 @@ async def test_an_answer_committing_as_the_reserve_passes_is_the_one_commit(runt
     assert reserve.fired.is_set()
 
 
-@pytest.mark.parametrize("event_id", ["evt-race-a1", "evt-race-b2", "evt-race-c3"])
-async def test_a_model_answering_at_the_instant_of_the_reserve_still_commits_once(
-    runtime_factory: Any, example: Any, event_id: str
-) -> None:
-    request = _request(example, "cross_sell_app", event_id)
+class LaggingReserve(Reserve):
+    """Fires `lag` turns of the event loop after its event: the model's answer and the reserve land in the
+    same instant, with the cut-off waking anywhere from before the run's claim to after its commit."""
+
+    def __init__(self, lag: int) -> None:
+        super().__init__()
+        self.lag = lag
+
+    async def __call__(self, deadline: Any) -> None:
+        await super().__call__(deadline)
+        for _ in range(self.lag):
+            await asyncio.sleep(0)
+
+
+async def _race(runtime_factory: Any, example: Any, lag: int) -> tuple[Decision, int, Decision | None]:
+    request = _request(example, "cross_sell_app", f"evt-race-{lag:03d}-q")
     instant, reached = asyncio.Event(), asyncio.Event()
-    decider, ledger, reserve = await _decider(
-        runtime_factory, request, [Gate(instant, reached), choose_first_candidate()]
-    )
+    model = ScriptedModel([Gate(instant, reached), choose_first_candidate()])
+    runtime = await runtime_factory(clock=FixedClock(request.event.occurred_at), model=model)
+    ledger = CountingLedger(runtime.decider.ctx.ledger)
+    reserve = LaggingReserve(lag)
     reserve.fired = instant  # the model's answer and the reserve are one and the same moment
+    decider = Decider(dataclasses.replace(runtime.decider.ctx, ledger=ledger), reserve_timer=reserve)
     running = asyncio.create_task(decider.decide(request))
     await reached.wait()
     instant.set()
     decision = await running
     await decider.drain()
-    _valid(decision)
-    assert ledger.commits == 1
-    cut = "cut_off" in decision.trace.steps_ms
-    assert decision.decided_by is (DecidedBy.RULES if cut else DecidedBy.LLM)
-    stored = await _stored(decider, decision)
-    assert stored is not None and stored.decided_by is decision.decided_by
+    return decision, ledger.commits, await _stored(decider, decision)
+
+
+async def test_a_model_answering_at_the_instant_of_the_reserve_still_commits_once(
+    runtime_factory: Any, example: Any
+) -> None:
+    winners = set()
+    for lag in (0, 1, 2, 4, 8, 16, 32, 64, 128):
+        decision, commits, stored = await _race(runtime_factory, example, lag)
+        _valid(decision)
+        assert commits == 1, lag
+        cut = "cut_off" in decision.trace.steps_ms
+        assert decision.decided_by is (DecidedBy.RULES if cut else DecidedBy.LLM), lag
+        assert stored is not None and stored.decided_by is decision.decided_by, lag
+        winners.add(decision.decided_by)
+    assert winners == {DecidedBy.RULES, DecidedBy.LLM}  # both contenders won some of the races
 
 
 async def test_a_reserve_reached_before_the_candidates_skips_the_model(runtime_factory: Any, example: Any) -> None:
