@@ -30,7 +30,17 @@ from .moment import Moment
 from .prompt import PromptProfile, answer_limits, build_prompt, shown_candidates
 from .validate import Rejection, RejectionKind, validate_choice
 
-__all__ = ["MAX_TOOL_TURNS", "REPAIRABLE", "Conversation", "ToolBox", "next_turn", "repair", "run_tools", "turn"]
+__all__ = [
+    "MAX_TOOL_TURNS",
+    "REPAIRABLE",
+    "Conversation",
+    "ToolBox",
+    "cut_off",
+    "next_turn",
+    "repair",
+    "run_tools",
+    "turn",
+]
 
 MAX_TOOL_TURNS = 2
 REPAIRABLE = frozenset(
@@ -123,6 +133,16 @@ async def turn(
     convo.reply = reply
     convo.said = reply.text or orjson.dumps(reply.choice).decode()
     return None
+
+
+def cut_off(moment: Moment, since: float, now: float) -> None:
+    """Close the call the deadline's reserve cut off (still `started` on the trace) as a timeout."""
+    for index, call in enumerate(moment.trace.model_calls):
+        if call.outcome == "started":
+            latency = round(max(now - since, 0) * 1000, 3)
+            _closed(
+                moment, index, call.model_copy(update={"mode": "unknown", "latency_ms": latency, "outcome": "timeout"})
+            )
 
 
 def wants_tools(convo: Conversation, toolbox: ToolBox | None) -> bool:

@@ -16,15 +16,13 @@ from tools.data import RetailData
 from . import rules
 from .candidates import CandidateTools
 from .context import DecisionContext
+from .deadline import Deadline
 from .facts import Facts, compute_facts
 from .intake import take_in
 from .policies import PolicySet
 from .recall import recall_request
 
 __all__ = [
-    "COMMIT_RESERVE_S",
-    "REPAIR_MIN_S",
-    "Deadline",
     "Moment",
     "blocked_reason",
     "nothing_allowed",
@@ -32,52 +30,8 @@ __all__ = [
     "open_moment",
 ]
 
-COMMIT_RESERVE_S = 0.03
-"""What verifying, assembling and committing a ready answer needs, kept back from the model."""
-REPAIR_MIN_S = 0.15
-"""A repair turn is only asked for while the model still has this long."""
 STORE_RADIUS_KM = 25.0
 """A location event looks for the nearest store within this radius."""
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """When the answer must be out, on the monotonic clock.
-
-    `at` is the request's own deadline. The model (and its tools, and a repair turn) may use time up to
-    `model_until`, which keeps `reserve_s` back so the rules answer can still be committed in time.
-    """
-
-    started: float
-    at: float
-    reserve_s: float = COMMIT_RESERVE_S
-
-    @classmethod
-    def start(cls, deadline_ms: int, *, started: float | None = None, reserve_s: float = COMMIT_RESERVE_S) -> Deadline:
-        began = time.monotonic() if started is None else started
-        return cls(started=began, at=began + deadline_ms / 1000, reserve_s=reserve_s)
-
-    @property
-    def total_s(self) -> float:
-        return self.at - self.started
-
-    @property
-    def model_until(self) -> float:
-        return self.at - min(self.reserve_s, self.total_s / 2)
-
-    def remaining(self) -> float:
-        """Seconds left before the answer is due (negative once it is late)."""
-        return self.at - time.monotonic()
-
-    def model_remaining(self) -> float:
-        """Seconds the model may still use."""
-        return self.model_until - time.monotonic()
-
-    def allows_repair(self) -> bool:
-        return self.model_remaining() >= REPAIR_MIN_S
-
-    def elapsed_ms(self) -> float:
-        return round((time.monotonic() - self.started) * 1000, 3)
 
 
 @dataclass

@@ -35,24 +35,43 @@ from nextbest.policy import Fact
 from . import llm, rules
 from .candidates import ChannelPermissions, gather_candidates
 from .context import DecisionContext
+from .deadline import Deadline
 from .emit import emit_decision, verify
-from .moment import Deadline, Moment, blocked_reason, nothing_allowed, nothing_to_ask, open_moment
+from .moment import Moment, blocked_reason, nothing_allowed, nothing_to_ask, open_moment
 from .prompt import PromptProfile
 
-__all__ = ["END", "STEPS", "DecisionState", "Ready", "Step", "gather", "rules_proposal"]
+__all__ = ["END", "RUN", "STEPS", "DecisionState", "Ready", "Step", "gather", "rules_proposal"]
 
 END = "__end__"
+RUN = "run"
+"""Who claims a decision committed by the run's own `emit` step (the service's cut-off is the other)."""
 
 
 @dataclass
 class Ready:
     """What the caller can still use if the run is cut off: the moment, its candidates, the rules answer,
-    and whether the model was being asked at the time."""
+    and whether the model was being asked at the time.
+
+    `claim` is the once guard of the commit: the run's `emit` step and the service's cut-off each claim the
+    decision before committing it, and only the first claim wins, so a model answering at the very instant
+    of the cut-off still makes exactly one commit. `cut_off` tells a run that has not yet gathered its
+    candidates (so has no rules answer ready) to stop asking the model."""
 
     moment: Moment | None = None
     candidates: CandidateSet | None = None
     proposal: ActionProposal | None = None
     asking_model: bool = False
+    asking_since: float = 0.0
+    cut_off: bool = False
+    claimed_by: str | None = None
+    claimed_at: float = 0.0
+
+    def claim(self, who: str, at: float) -> bool:
+        """True for the first caller only: it, and nobody else, commits this decision."""
+        if self.claimed_by is not None:
+            return False
+        self.claimed_by, self.claimed_at = who, at
+        return True
 
 
 class DecisionState(TypedDict, total=False):
@@ -167,7 +186,7 @@ async def call_model(state: DecisionState, ctx: DecisionContext) -> Update:
         profile=PromptProfile(ctx.settings.prompt_profile),
     )
     moment.trace.model = model.name
-    state["ready"].asking_model = True
+    state["ready"].asking_model, state["ready"].asking_since = True, began
     try:
         failure = await llm.turn(model, convo, moment, state["candidates"], ctx.toolbox)
     finally:
@@ -213,6 +232,8 @@ async def verify_choice(state: DecisionState, ctx: DecisionContext) -> Update:
 
 def fallback_reason(state: DecisionState, moment: Moment, candidates: CandidateSet) -> FallbackReason:
     """The one place that names why the rules decide."""
+    if state["ready"].cut_off and state.get("ask_model"):
+        return FallbackReason.DEADLINE_EXCEEDED
     reason = state.get("fallback_reason")
     if nothing_allowed(moment, candidates) or (reason is None and nothing_to_ask(moment, candidates)):
         return FallbackReason.NOTHING_ALLOWED
@@ -231,6 +252,8 @@ async def rules_node(state: DecisionState, ctx: DecisionContext) -> Update:
 
 
 async def emit(state: DecisionState, ctx: DecisionContext) -> Update:
+    if not state["ready"].claim(RUN, state["deadline"].now()):
+        return {}  # the cut-off claimed this decision first: its commit stands, and this run has no answer
     rejected = state.get("extra_verdicts") or []
     extra = [
         verdict.model_copy(update={"name": f"model_choice.{verdict.name}"})
@@ -255,6 +278,8 @@ async def emit(state: DecisionState, ctx: DecisionContext) -> Update:
 
 
 async def after_gather(state: DecisionState) -> str:
+    if state["ready"].cut_off:  # the deadline's reserve came before the candidates: no time for a model
+        return "rules"
     if not state.get("ask_model") or nothing_to_ask(state["moment"], state["candidates"]):
         return "rules"
     return "call_model"

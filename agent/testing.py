@@ -28,6 +28,7 @@ from nextbest.errors import ModelError
 from .model import ModelReply, ModelRequest, ToolCall, count_message_tokens, count_tokens, extract_json_object
 
 __all__ = [
+    "Gate",
     "Hang",
     "Policy",
     "ScriptExhaustedError",
@@ -53,11 +54,20 @@ class Hang:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Gate:
+    """The model says nothing until `opened` is set (by the test: no wall time), then the next step answers
+    the same call. `reached` is set as the call starts waiting, so a test knows the model is being asked."""
+
+    opened: asyncio.Event
+    reached: asyncio.Event | None = None
+
+
 Answer: TypeAlias = ModelChoice | Mapping[str, Any] | list[ToolCall] | str
 Policy: TypeAlias = Callable[[ModelRequest], Answer]
-Step: TypeAlias = Answer | BaseException | Hang | Policy
-"""A final answer (ModelChoice or dict), tool calls, raw text (JSON or not), an exception, a Hang, or a
-policy that answers from the request."""
+Step: TypeAlias = Answer | BaseException | Hang | Gate | Policy
+"""A final answer (ModelChoice or dict), tool calls, raw text (JSON or not), an exception, a Hang, a Gate,
+or a policy that answers from the request."""
 
 
 class ScriptExhaustedError(AssertionError):
@@ -196,7 +206,13 @@ class ScriptedModel:
         self.calls.append(request)
         started = time.monotonic()
         step = self._next_step()
-        while isinstance(step, Hang):
+        while isinstance(step, Gate | Hang):
+            if isinstance(step, Gate):
+                if step.reached is not None:
+                    step.reached.set()
+                await step.opened.wait()
+                step = self._next_step()
+                continue
             remaining = request.deadline - time.monotonic()
             if step.seconds >= remaining:
                 await asyncio.sleep(max(remaining, 0))

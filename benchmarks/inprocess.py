@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 
 from agent import rules
-from agent.moment import Deadline, open_moment
+from agent.deadline import Deadline
+from agent.moment import open_moment
 from agent.steps import gather
 from nextbest.contracts import Decision
 

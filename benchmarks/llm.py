@@ -1,7 +1,7 @@
 """Figures 3-5: the LLM path against the fake OpenAI server.
 
 3. overhead beyond the model's own latency, calls and prompt tokens per decision, against ReAct;
-4. a hanging model: the share of answers within deadline + 25 ms, all valid rules decisions;
+(4, the deadline under a hanging model, is `benchmarks.deadline`: measured at the HTTP client.)
 5. 1,000 decisions in flight against a 1 s model: throughput against the ideal, and peak memory.
 
 Overhead is wall time minus the time the fake reports it spent on each call (`x-fake-model-ms`: its sleep
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import httpx2
 
 from agent.model import ShardedTransport, model_http_client
-from nextbest.contracts import DecidedBy, Decision, FallbackReason
+from nextbest.contracts import DecidedBy, FallbackReason
 
 from ._meter import MeteredTransport, Tally
 from ._runtime import bench_runtime, unique_requests
@@ -29,11 +29,10 @@ from ._stats import PeakRss, summary
 from .fake_openai_server import start_fake_server
 from .results import Result
 
-__all__ = ["LlmPlan", "run_concurrency", "run_deadline", "run_llm_overhead"]
+__all__ = ["LlmPlan", "run_concurrency", "run_llm_overhead"]
 
 OVERHEAD_TARGET_MS = 5.0
 ONE_CALL_TARGET = 0.95
-SLACK_MS = 25.0
 CONCURRENCY_TARGET = 0.8
 
 
@@ -41,8 +40,6 @@ CONCURRENCY_TARGET = 0.8
 class LlmPlan:
     latency_ms: float = 50.0
     decisions: int = 200
-    deadline_ms: int = 300
-    hangs: int = 100
     in_flight: int = 1000
     slow_ms: float = 1000.0
     runs: int = 3
@@ -153,51 +150,6 @@ async def run_llm_overhead(plan: LlmPlan) -> list[Result]:
             "tokens",
             baseline=statistics.median(react.tokens),
             extra={"counted_by": "the fake server's usage (about 4 characters a token)"},
-        ),
-    ]
-
-
-def _valid(decision: Decision) -> bool:
-    again = Decision.model_validate_json(decision.model_dump_json())
-    return again == decision and decision.decided_by is DecidedBy.RULES
-
-
-async def run_deadline(plan: LlmPlan, *, batch: int = 20) -> list[Result]:
-    """Every model call hangs; each decision must still answer, from the rules, within its deadline."""
-    elapsed_ms: list[float] = []
-    valid = 0
-    with start_fake_server(hang_rate=1.0, latency_ms=0, jitter_ms=0) as url:
-        client, _ = _client(batch)
-        async with client, bench_runtime(model_url=url, http_client=client) as runtime:
-            requests = unique_requests(plan.hangs, "hang", deadline_ms=plan.deadline_ms)
-
-            async def one(request: object) -> Decision:
-                start = time.perf_counter()
-                decision = await runtime.decider.decide(request)  # type: ignore[arg-type]
-                elapsed_ms.append((time.perf_counter() - start) * 1000)
-                return decision
-
-            for at in range(0, len(requests), batch):
-                for decision in await asyncio.gather(*(one(r) for r in requests[at : at + batch])):
-                    valid += _valid(decision)
-    limit = plan.deadline_ms + SLACK_MS
-    within = sum(1 for ms in elapsed_ms if ms <= limit) / len(elapsed_ms)
-    spread = summary(elapsed_ms)
-    return [
-        Result.of(
-            "deadline.within_share",
-            within * 100,
-            "%",
-            target=f"100% within deadline + {SLACK_MS:g} ms",
-            met=within == 1.0 and valid == len(elapsed_ms),
-            extra={"deadline_ms": plan.deadline_ms, "valid_decisions": valid, "decisions": len(elapsed_ms)},
-        ),
-        Result.of(
-            "deadline.latency_ms.p99",
-            spread["p99"],
-            "ms",
-            baseline=float(plan.deadline_ms),
-            extra={**spread, "baseline_is": "the request's deadline"},
         ),
     ]
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from agent.deadline import Deadline
 from agent.model import HttpClient
-from agent.moment import Deadline, open_moment
+from agent.moment import open_moment
 from agent.prompt import build_prompt
 from agent.steps import gather
 from nextbest.app.bootstrap import Runtime

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from ._extras import BENCH, SEMANTIC, Extra
 from .catalog import CatalogPlan, run_catalog
+from .deadline import DeadlinePlan, run_deadline
 from .http import HttpPlan, run_http
 from .imports import ImportPlan, run_imports
 from .inprocess import InProcessPlan, run_inprocess
-from .llm import LlmPlan, run_concurrency, run_deadline, run_llm_overhead
+from .llm import LlmPlan, run_concurrency, run_llm_overhead
 from .ope import OpePlan, run_ope
 from .results import Result
 
@@ -27,6 +28,7 @@ class Plans:
     http: HttpPlan
     inprocess: InProcessPlan
     llm: LlmPlan
+    deadline: DeadlinePlan
     catalog: CatalogPlan
     ope: OpePlan
     imports: ImportPlan
@@ -35,11 +37,12 @@ class Plans:
 def plans(*, quick: bool) -> Plans:
     """Full size, or small enough that `bench all --quick` ends in a few minutes on 2 cores."""
     if not quick:
-        return Plans(HttpPlan(), InProcessPlan(), LlmPlan(), CatalogPlan(), OpePlan(), ImportPlan())
+        return Plans(HttpPlan(), InProcessPlan(), LlmPlan(), DeadlinePlan(), CatalogPlan(), OpePlan(), ImportPlan())
     return Plans(
         HttpPlan(seconds=2.0, runs=1),
         InProcessPlan(decisions=300, runs=2, engine_repeats=50),
-        LlmPlan(decisions=30, hangs=20, in_flight=1000, runs=1),
+        LlmPlan(decisions=30, in_flight=1000, runs=1),
+        DeadlinePlan(decisions=40),
         CatalogPlan(sizes=(("lexical", 2000), ("minilm", 200)), queries=50),
         OpePlan(rows=100_000, rounds=200),
         ImportPlan(products=2000),
@@ -59,7 +62,8 @@ FIGURES: dict[str, Figure] = {
     "inprocess": Figure(lambda p: asyncio.run(run_inprocess(p.inprocess))),
     # the baseline is LangGraph's ReAct agent on langchain-openai
     "llm": Figure(lambda p: asyncio.run(run_llm_overhead(p.llm)), needs=(BENCH,)),
-    "deadline": Figure(lambda p: asyncio.run(run_deadline(p.llm))),
+    # a real `nextbest serve`, a hanging model and one busy core, measured at the HTTP client
+    "deadline": Figure(lambda p: run_deadline(p.deadline)),
     "concurrency": Figure(
         lambda p: asyncio.run(run_concurrency(p.llm, pools=(1000,) if p.llm.runs == 1 else (1000, 100)))
     ),

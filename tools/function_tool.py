@@ -2,7 +2,7 @@
 
     FunctionTool[In, Out]          subclass it: name, description, input_model, output_model, _answer()
     ├─ json_schema()               the OpenAI function definition, built once per class
-    ├─ timeout_s(deadline)         what is left of the decision's deadline, capped at max_timeout_s
+    ├─ timeout_s(deadline)         what is left of the decision's deadline (the one bound within a decision)
     ├─ answer(query, deadline=)    ToolAnswer: the output the model reads and the candidates it vouches for
     └─ run(query, deadline=)       the output alone, for callers outside a decision
 
@@ -27,10 +27,10 @@ from pydantic import BaseModel
 from nextbest.contracts import ProductCandidate
 from nextbest.errors import ToolError
 
-__all__ = ["DEFAULT_MAX_TIMEOUT_S", "FunctionTool", "ToolAnswer", "check_timeout", "function_spec", "run_bounded"]
+__all__ = ["STANDALONE_TIMEOUT_S", "FunctionTool", "ToolAnswer", "check_timeout", "function_spec", "run_bounded"]
 
-DEFAULT_MAX_TIMEOUT_S = 0.5
-"""No single tool call may take longer than this, however much of the deadline is left."""
+STANDALONE_TIMEOUT_S = 0.5
+"""The bound of a call made outside a decision (no deadline given) when the tool sets none of its own."""
 
 ResultT = TypeVar("ResultT")
 QueryT = TypeVar("QueryT")
@@ -105,8 +105,10 @@ class FunctionTool(ABC, Generic[InT, OutT]):
     input_model: ClassVar[type[BaseModel]]
     output_model: ClassVar[type[BaseModel]]
 
-    def __init__(self, *, max_timeout_s: float = DEFAULT_MAX_TIMEOUT_S) -> None:
-        self.max_timeout_s = check_timeout(max_timeout_s)
+    def __init__(self, *, max_timeout_s: float | None = None) -> None:
+        """`max_timeout_s`, when given, bounds every call besides the deadline; by default a call within a
+        decision may use all the time the decision's deadline leaves the model."""
+        self.max_timeout_s = None if max_timeout_s is None else check_timeout(max_timeout_s)
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
@@ -114,13 +116,14 @@ class FunctionTool(ABC, Generic[InT, OutT]):
         return function_spec(cls.name, cls.description, cls.input_model)
 
     def timeout_s(self, deadline: float | None) -> float:
-        """Seconds this call may take: what is left until `deadline` (a `time.monotonic()` value), capped."""
+        """Seconds this call may take: what is left until `deadline` (a `time.monotonic()` value), under the
+        tool's own bound if it has one."""
         if deadline is None:
-            return self.max_timeout_s
+            return self.max_timeout_s or STANDALONE_TIMEOUT_S
         left = deadline - time.monotonic()
         if left <= 0:
             raise ToolError(self.name, "the decision's deadline has passed")
-        return min(left, self.max_timeout_s)
+        return left if self.max_timeout_s is None else min(left, self.max_timeout_s)
 
     async def answer(self, query: InT, *, deadline: float | None = None) -> ToolAnswer[OutT]:
         """Answer `query` before `deadline`, or raise ToolError on any fault or when time runs out."""

@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from nextbest.contracts import Contract, Identifier, StockLevel, Store
 
 from ._stock import StockMatrix, stock_levels_table
-from .function_tool import DEFAULT_MAX_TIMEOUT_S, FunctionTool, ToolAnswer
+from .function_tool import FunctionTool, ToolAnswer
 
 if TYPE_CHECKING:
     from .registry import ToolDeps
@@ -149,7 +149,7 @@ class InventoryTool(FunctionTool[InventoryQuery, InventoryAnswer]):
     input_model = InventoryQuery
     output_model = InventoryAnswer
 
-    def __init__(self, adapter: InventoryAdapter, *, max_timeout_s: float = DEFAULT_MAX_TIMEOUT_S) -> None:
+    def __init__(self, adapter: InventoryAdapter, *, max_timeout_s: float | None = None) -> None:
         super().__init__(max_timeout_s=max_timeout_s)
         self._adapter = adapter
 

@@ -12,7 +12,7 @@ from .candidates.build import product_candidate
 from .candidates.view import CatalogView
 from .catalog.models import CatalogFilter, CatalogHit
 from .catalog.search import CatalogSearch
-from .function_tool import DEFAULT_MAX_TIMEOUT_S, FunctionTool, ToolAnswer
+from .function_tool import FunctionTool, ToolAnswer
 from .inventory import InventoryAdapter
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class SearchCatalogTool(FunctionTool[CatalogQuery, FoundProducts]):
         catalog: CatalogView,
         inventory: InventoryAdapter,
         *,
-        max_timeout_s: float = DEFAULT_MAX_TIMEOUT_S,
+        max_timeout_s: float | None = None,
     ) -> None:
         super().__init__(max_timeout_s=max_timeout_s)
         self._index = index

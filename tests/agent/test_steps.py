@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.deadline import Deadline
 from agent.graph import build_graph, run_steps
-from agent.moment import Deadline
 from agent.service import _start
 from agent.steps import STEPS
 from agent.testing import Hang, ScriptedModel, choose_first_candidate

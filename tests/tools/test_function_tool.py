@@ -9,7 +9,7 @@ import pytest
 
 from nextbest.contracts import Contract
 from nextbest.errors import ToolError
-from tools.function_tool import FunctionTool, ToolAnswer
+from tools.function_tool import STANDALONE_TIMEOUT_S, FunctionTool, ToolAnswer
 
 
 class Echo(Contract):
@@ -22,7 +22,7 @@ class EchoTool(FunctionTool[Echo, Echo]):
     input_model = Echo
     output_model = Echo
 
-    def __init__(self, *, max_timeout_s: float = 0.5, fail: bool = False) -> None:
+    def __init__(self, *, max_timeout_s: float | None = None, fail: bool = False) -> None:
         super().__init__(max_timeout_s=max_timeout_s)
         self.fail = fail
         self.release = threading.Event()
@@ -50,6 +50,12 @@ def test_the_timeout_is_what_is_left_of_the_deadline_under_the_tools_own_bound()
     assert tool.timeout_s(time.monotonic() + 60) == 0.5
     left = tool.timeout_s(time.monotonic() + 0.2)
     assert 0 < left <= 0.2
+
+
+def test_without_a_bound_of_its_own_a_tool_gets_all_the_deadline_leaves() -> None:
+    tool = EchoTool()
+    assert 59 < tool.timeout_s(time.monotonic() + 60) <= 60  # not a fixed 0.5 s per call
+    assert tool.timeout_s(None) == STANDALONE_TIMEOUT_S  # outside a decision: the standalone bound
 
 
 def test_a_passed_deadline_is_a_tool_error_before_any_work() -> None:

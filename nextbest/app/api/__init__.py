@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi_offline import FastAPIOffline
 
+from agent.deadline import ReserveMeter
 from nextbest.app.bootstrap import Runtime, open_runtime, settle_heap
 from nextbest.app.observability import DecisionMetrics, Observer, tracer_from_env
 from nextbest.contracts import DecideRequest, Decision, FeedbackRequest, FeedbackResponse
 from nextbest.settings import Settings
 
-from ._access import AccessLog, request_id_of
+from ._access import AccessLog, arrived_at, request_id_of
 from ._cors import install_cors
 from ._errors import error_body, install_error_handlers
 from ._identity import USER_HASH_HEADER, admit
@@ -128,10 +130,19 @@ def _routes(app: FastAPI) -> None:
         principal: PrincipalDep,
         request: Request,
         response: Response,
+        background: BackgroundTasks,
         user_hash: Annotated[str | None, Header(alias=USER_HASH_HEADER)] = None,
     ) -> Decision:
         admitted = admit(body, principal, user_hash, runtime.settings.identity_secret)
-        decision = await observer.decide(runtime.decider, admitted, request_id=request_id_of(request.scope))
+        arrived = arrived_at(request.scope)
+        decision = await observer.decide(
+            runtime.decider, admitted, request_id=request_id_of(request.scope), arrived=arrived
+        )
+        decided = time.monotonic()
+        if arrived is not None:  # how long the server held the request, for a client to tell from the network
+            response.headers["Server-Timing"] = f"decide;dur={(decided - arrived) * 1000:.1f}"
+        # runs once the response is sent: the reply's cost, which the next deadlines' reserve keeps back
+        background.add_task(_replied, runtime.decider.reserve, decided)
         return mark_replay(decision, response)
 
     @app.get(
@@ -167,6 +178,10 @@ def _routes(app: FastAPI) -> None:
     async def reload(runtime: RuntimeDep) -> dict[str, Any]:
         runtime.policies.reload()
         return _policy_view(runtime)
+
+
+async def _replied(meter: ReserveMeter, decided: float) -> None:  # async: no worker-thread hop
+    meter.record_reply(time.monotonic() - decided)
 
 
 def _policy_view(runtime: Runtime) -> dict[str, Any]:

@@ -10,18 +10,26 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["REQUEST_ID_HEADER", "AccessLog", "request_id_of"]
+__all__ = ["REQUEST_ID_HEADER", "AccessLog", "arrived_at", "request_id_of"]
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 log = logging.getLogger("nextbest.access")
 _SCOPE_KEY = "nextbest.request_id"
+_ARRIVED_KEY = "nextbest.arrived"
 
 
 def request_id_of(scope: Scope) -> str | None:
     """The request id `AccessLog` gave this request, for log lines written further in."""
     value = scope.get(_SCOPE_KEY)
     return value if isinstance(value, str) else None
+
+
+def arrived_at(scope: Scope) -> float | None:
+    """When the request reached the app (`time.monotonic()`), stamped before its body was read: the start
+    of the request's deadline."""
+    value = scope.get(_ARRIVED_KEY)
+    return value if isinstance(value, float) else None
 
 
 class AccessLog:
@@ -34,6 +42,7 @@ class AccessLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope[_ARRIVED_KEY] = time.monotonic()
         started = time.perf_counter()
         presented = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
         request_id = presented if _ACCEPTED_ID.fullmatch(presented) else uuid.uuid4().hex

@@ -91,7 +91,7 @@ def llm(quick: Quick = False, out: Out = None) -> None:
 
 @bench_app.command()
 def deadline(quick: Quick = False, out: Out = None) -> None:
-    """A hanging model: answers within deadline + 25 ms."""
+    """A hanging model, one core busy, `nextbest serve` measured at the HTTP client: answers within the deadline."""
     _run(["deadline"], quick, out)
 
 

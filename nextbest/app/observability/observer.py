@@ -23,7 +23,7 @@ log = logging.getLogger("nextbest.decisions")
 class Decides(Protocol):
     """What the observer wraps: `agent.service.Decider`, or anything that decides like it."""
 
-    async def decide(self, request: DecideRequest) -> Decision: ...
+    async def decide(self, request: DecideRequest, *, arrived: float | None = None) -> Decision: ...
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,11 @@ class Observer:
     metrics: DecisionMetrics
     tracer: Tracer | None = None
 
-    async def decide(self, decider: Decides, request: DecideRequest, *, request_id: str | None = None) -> Decision:
+    async def decide(
+        self, decider: Decides, request: DecideRequest, *, request_id: str | None = None, arrived: float | None = None
+    ) -> Decision:
         with span(self.tracer, "decision", **{"event.id": request.event.event_id}):
-            decision = await decider.decide(request)
+            decision = await decider.decide(request, arrived=arrived)
         self.metrics.observe(decision)
         reason = decision.fallback_reason.value if decision.fallback_reason else None
         log.info(

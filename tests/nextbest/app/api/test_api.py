@@ -184,3 +184,26 @@ def test_policies_are_visible_and_reloadable(client_for: Any) -> None:
     shown = client.get("/v1/policies").json()
     assert shown["version"] and "playbooks/cart_abandonment.md" in shown["files"]
     assert client.post("/v1/policies/reload").json()["version"] == shown["version"]
+
+
+def test_a_decision_says_how_long_the_server_held_it(client_for: Any) -> None:
+    client = client_for()
+    response = client.post("/v1/decide", json=_body("cart_abandonment"))
+    assert response.status_code == 200, response.text
+    name, _, duration = response.headers["server-timing"].partition(";dur=")
+    decision = Decision.model_validate(response.json())
+    assert name == "decide"
+    # counted from the arrival, before the body was read: at least the decision's own latency
+    assert float(duration) >= round(decision.latency_ms, 1) - 0.1
+
+
+def test_the_reply_cost_is_measured_for_the_reserve(client_for: Any) -> None:
+    client = client_for()
+    meter = client.app.state.runtime.decider.reserve
+    before = meter.samples
+    for number in range(10):  # past the meter's cold start
+        body = _body("cross_sell_app")
+        body["event"]["event_id"] = f"evt-reply-{number:02d}-x9"
+        assert client.post("/v1/decide", json=body).status_code == 200
+    commits, replies = meter.samples
+    assert replies > before[1] and commits > before[0]
