@@ -97,7 +97,7 @@ async def test_changes_since_names_what_changed(store: RetailStore) -> None:
     ]
     snapshot = await store.load()
     assert products[5].product_id not in snapshot.products
-    assert products[5].product_id not in set(snapshot.stock["product_id"].to_pylist())
+    assert products[5].product_id not in set(snapshot.stock.product_ids)
     assert (await store.changes_since(second.version)).empty
 
 
