@@ -191,5 +191,10 @@ class StockMatrix:
                 yield self._row_size[row], variant
 
     @property
+    def rows(self) -> int:
+        """Stock rows held (cells with a row, stocked out or not)."""
+        return int(np.count_nonzero(self._qty >= 0))
+
+    @property
     def nbytes(self) -> int:
         return int(self._qty.nbytes)
