@@ -16,10 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nextbest.contracts import StockLevel
+from nextbest.retail.interface import NO_STOCK_ROW, StockGrid
 
 __all__ = ["NO_ROW", "StockMatrix", "stock_levels_table"]
 
-NO_ROW = -1
+NO_ROW = NO_STOCK_ROW
 _SEP = "\x1f"
 _COLUMNS = ["product_id", "variant_id", "size", "store_id", "quantity"]
 _TYPES = pa.schema([(name, pa.string()) for name in _COLUMNS[:-1]] + [("quantity", pa.int64())])
@@ -55,6 +56,22 @@ class StockMatrix:
         self._row_size: list[str | None] = []
         self._row_variant: list[str | None] = []
         self._free: list[int] = []
+
+    @classmethod
+    def from_grid(cls, grid: StockGrid) -> StockMatrix:
+        """Hold the grid's matrix as it is (no copy); only the SKU and store keys are built, one per row."""
+        matrix = cls()
+        matrix._qty = grid.quantity
+        matrix._col_ids = list(grid.store_ids)
+        matrix._cols = {store_id: col for col, store_id in enumerate(matrix._col_ids)}
+        matrix._row_size = list(grid.sizes)
+        matrix._row_variant = list(grid.variant_ids)
+        rows, rows_of = matrix._rows, matrix._rows_of
+        keys = zip(grid.product_ids, grid.variant_ids, grid.sizes, strict=True)
+        for row, (product_id, variant_id, size) in enumerate(keys):
+            rows[(product_id, _sku(variant_id, size))] = row
+            rows_of.setdefault(product_id, []).append(row)
+        return matrix
 
     # ---- writes -------------------------------------------------------------------------------------------
 
@@ -172,6 +189,11 @@ class StockMatrix:
             cells = self._qty[row] if col is None else self._qty[row, col : col + 1]
             if (cells > 0).any():
                 yield self._row_size[row], variant
+
+    @property
+    def rows(self) -> int:
+        """Stock rows held (cells with a row, stocked out or not)."""
+        return int(np.count_nonzero(self._qty >= 0))
 
     @property
     def nbytes(self) -> int:

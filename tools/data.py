@@ -19,6 +19,7 @@ from typing import Protocol
 import pyarrow as pa
 
 from nextbest.contracts import Offer, Product, StockLevel, Store
+from nextbest.retail.interface import StockGrid
 
 from .candidates.view import CatalogView
 from .inventory import InventoryIndex
@@ -55,7 +56,7 @@ class RetailData:
         products: Iterable[Product],
         stores: Iterable[Store],
         offers: Iterable[Offer],
-        stock: pa.Table | Iterable[StockLevel],
+        stock: StockGrid | pa.Table | Iterable[StockLevel],
         *,
         version: int = 0,
     ) -> None:

@@ -15,6 +15,7 @@ import pyarrow as pa
 from pydantic import Field, model_validator
 
 from nextbest.contracts import Contract, Identifier, StockLevel, Store
+from nextbest.retail.interface import StockGrid
 
 from ._stock import StockMatrix, stock_levels_table
 from .function_tool import FunctionTool, ToolAnswer
@@ -66,13 +67,18 @@ class InventoryAdapter(Protocol):
 class InventoryIndex(InventoryAdapter):
     """Stock in a `StockMatrix` and the stores mapping it is given (kept by reference, so edits show)."""
 
-    def __init__(self, stock: pa.Table | Iterable[StockLevel], stores: Mapping[str, Store] | Iterable[Store]) -> None:
+    def __init__(
+        self, stock: StockGrid | pa.Table | Iterable[StockLevel], stores: Mapping[str, Store] | Iterable[Store]
+    ) -> None:
         self.matrix = StockMatrix()
         self.reload(stock)
         self._stores = stores if isinstance(stores, Mapping) else {store.store_id: store for store in stores}
 
-    def reload(self, stock: pa.Table | Iterable[StockLevel]) -> None:
-        """Hold exactly `stock` from now on."""
+    def reload(self, stock: StockGrid | pa.Table | Iterable[StockLevel]) -> None:
+        """Hold exactly `stock` from now on (a store's grid is held as it is, without a copy)."""
+        if isinstance(stock, StockGrid):
+            self.matrix = StockMatrix.from_grid(stock)
+            return
         matrix = StockMatrix()
         matrix.apply(stock if isinstance(stock, pa.Table) else stock_levels_table(stock))
         self.matrix = matrix

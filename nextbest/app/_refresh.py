@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import gc
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -25,7 +27,7 @@ from nextbest.retail import RetailSnapshot, RetailStore
 from tools.catalog import CatalogIndex
 from tools.data import RetailData
 
-__all__ = ["DataRefresher", "IndexWriteLock", "data_from_snapshot"]
+__all__ = ["DataRefresher", "IndexWriteLock", "data_from_snapshot", "load_data"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,26 @@ def data_from_snapshot(snapshot: RetailSnapshot) -> RetailData:
         snapshot.stock,
         version=snapshot.version,
     )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic collector off while a catalog loads. 100k products with their variants are a million new
+    objects, and nothing of them is garbage: with the collector on, each young-generation threshold rescans
+    them (the products' decoding took 3.3 s of CPU with it, 1.2 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+async def load_data(store: RetailStore) -> RetailData:
+    """The worker's data view of everything in `store`: its start-up load, and a reload after a reset."""
+    with _collector_paused():
+        return data_from_snapshot(await store.load())
 
 
 class IndexWriteLock:
@@ -98,7 +120,7 @@ class DataRefresher:
         changes = await self._store.changes_since(self._data.version)
         products_changed = bool(changes.reset or changes.products or changes.deleted_products)
         if changes.reset:
-            self._data.replace(data_from_snapshot(await self._store.load()))
+            self._data.replace(await load_data(self._store))
         else:
             self._data.apply(changes)
         if products_changed and self._index is not None:

@@ -16,7 +16,6 @@ from agent.service import Decider
 from agent.toolbox import DecisionToolBox
 from guardrails.ledger import Ledger, open_ledger
 from nextbest.clock import Clock, SystemClock
-from nextbest.contracts import StockLevel
 from nextbest.errors import NextbestError
 from nextbest.learning import Learner, open_arm_store
 from nextbest.retail import RetailStore, open_retail_store
@@ -28,7 +27,7 @@ from tools.data import RetailData
 from tools.offers import OfferChecker
 from tools.registry import ToolDeps
 
-from ._refresh import DataRefresher, IndexWriteLock, data_from_snapshot
+from ._refresh import DataRefresher, IndexWriteLock, load_data
 
 __all__ = ["Runtime", "build_model", "open_runtime", "settle_heap"]
 
@@ -91,7 +90,8 @@ def _search(settings: Settings, data: RetailData, stack: AsyncExitStack) -> Cata
     try:
         from tools.catalog import open_product_search
 
-        index = open_product_search(settings, data.products.values(), _levels(data))
+        inventory = data.inventory  # units per product read from the matrix: no object per stock row
+        index = open_product_search(settings, data.products.values(), lambda pid: inventory.available(pid))
     except NextbestError as exc:  # retrieval refines candidates; the rules still decide without it
         log.warning("catalog retrieval unavailable, continuing without it: %s", exc)
         return None
@@ -104,10 +104,6 @@ def _cached(settings: Settings, index: CatalogIndex | None) -> CatalogSearch | N
     if index is None or settings.catalog_cache_size == 0:
         return index
     return CachedSearch(index, size=settings.catalog_cache_size)
-
-
-def _levels(data: RetailData) -> list[StockLevel]:
-    return [level for product_id in data.products for level in data.inventory.levels(product_id)]
 
 
 def _world_data(world: World) -> RetailData:
@@ -123,7 +119,7 @@ async def open_retail_data(settings: Settings, clock: Clock) -> tuple[RetailStor
     try:
         if await store.dataset() is None:  # bootstrap: an empty data dir starts with the demo
             await import_demo(store, clock.now().date())
-        return store, data_from_snapshot(await store.load())
+        return store, await load_data(store)
     except BaseException:
         await store.close()
         raise

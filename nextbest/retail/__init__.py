@@ -20,6 +20,9 @@ SQLite (`data_dir/retail.sqlite3`, WAL, shared by the workers of one host) or Po
   that product's links). `dataset=OWN` on a store holding the demo first drops the whole demo.
 - A product is addressable by its group id and any variant id: `product_ids()` maps both to the group, and
   `RetailSnapshot.variant_to_product` maps variants.
+- `load()` hands the stock over as a `StockGrid`: an int32 matrix, a row per SKU and a column per location,
+  read as one aggregated row per SKU (300k rows for 7.5 M stock rows), which a worker's `StockMatrix` holds
+  without a copy.
 - Versions: each write that changes something gets the next version, stamped on every row it changed;
   deletions leave tombstones. `changes_since(v)` returns the products, stores and offers changed or deleted
   after `v` and the changed stock rows (deleted products take their stock with them), or `reset=True`.
@@ -30,12 +33,14 @@ from __future__ import annotations
 from nextbest.settings import Settings
 
 from .interface import (
+    NO_STOCK_ROW,
     STOCK_SCHEMA,
     Changes,
     DataSet,
     RetailBatch,
     RetailSnapshot,
     RetailStore,
+    StockGrid,
     WriteCounts,
     WriteResult,
     empty_stock,
@@ -43,12 +48,14 @@ from .interface import (
 )
 
 __all__ = [
+    "NO_STOCK_ROW",
     "STOCK_SCHEMA",
     "Changes",
     "DataSet",
     "RetailBatch",
     "RetailSnapshot",
     "RetailStore",
+    "StockGrid",
     "WriteCounts",
     "WriteResult",
     "empty_stock",

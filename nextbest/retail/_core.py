@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from nextbest.contracts import LinkKind, Offer, Product, ProductLink, Profile, Store
 from nextbest.errors import StoreError
 
-from ._stock import read_stock_rows
-from .interface import Changes, DataSet, RetailBatch, RetailSnapshot, WriteResult
+from ._stock import GRID_SEPARATOR, read_stock_grid, read_stock_rows
+from .interface import Changes, DataSet, RetailBatch, RetailSnapshot, StockGrid, WriteResult
 
 __all__ = ["Dialect", "changes_since", "load", "write"]
 
@@ -39,6 +39,10 @@ class Dialect(Protocol):
 
     def upsert_stock(self, conn: Any, stock: pa.Table, version: int) -> int:
         """Insert or update the rows of `stock` whose quantity differs; the number of rows changed."""
+        ...
+
+    def joined(self, column: str, separator: str) -> str:
+        """An aggregate joining `column` as text over a group, in store order (`read_stock_grid` reads it)."""
         ...
 
 
@@ -259,6 +263,18 @@ def current_version(dialect: Dialect, conn: Any) -> int:
     return int(_meta(dialect, conn).get("version", "0"))
 
 
+def _stock_grid(dialect: Dialect, conn: Any) -> StockGrid:
+    """Every stock row as a grid, read one SKU per row: the database joins each SKU's stores and quantities."""
+    stores, quantities = dialect.joined("store_id", GRID_SEPARATOR), dialect.joined("quantity", ",")
+    return read_stock_grid(
+        dialect.execute(
+            conn,
+            f"SELECT product_id, min(variant_id), min(size), {stores}, {quantities}"
+            " FROM stock GROUP BY product_id, sku",
+        )
+    )
+
+
 def load(dialect: Dialect, conn: Any) -> RetailSnapshot:
     meta = _meta(dialect, conn)
     dataset = meta.get("dataset")
@@ -270,9 +286,7 @@ def load(dialect: Dialect, conn: Any) -> RetailSnapshot:
         stores={s.store_id: s for s in _models(dialect, conn, Store, "stores")},
         offers={o.offer_id: o for o in _models(dialect, conn, Offer, "offers")},
         customers={c.user_id: c for c in _models(dialect, conn, Profile, "customers")},
-        stock=read_stock_rows(
-            dialect.execute(conn, "SELECT product_id, variant_id, size, store_id, quantity FROM stock")
-        ),
+        stock=_stock_grid(dialect, conn),
         variant_to_product=dict(dialect.execute(conn, "SELECT variant_id, product_id FROM variants").fetchall()),
         demo_today=date.fromisoformat(meta["demo_today"]) if "demo_today" in meta else None,
     )

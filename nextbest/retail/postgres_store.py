@@ -46,6 +46,9 @@ class _PostgresDialect:
             cursor.executemany(query.replace("?", "%s"), rows)
             return max(cursor.rowcount, 0)
 
+    def joined(self, column: str, separator: str) -> str:
+        return f"string_agg({column}::text, chr({ord(separator)}) ORDER BY store_id)"
+
     def upsert_stock(self, conn: Conn, stock: pa.Table, version: int) -> int:
         conn.execute("CREATE TEMP TABLE stock_in (LIKE stock) ON COMMIT DROP")
         with conn.cursor() as cursor:

@@ -38,6 +38,10 @@ class _SqliteDialect:
         conn.executemany(query, rows)
         return conn.total_changes - before
 
+    def joined(self, column: str, separator: str) -> str:
+        # Both aggregates of a group read its rows in one scan, so the i-th store and i-th quantity pair up.
+        return f"group_concat({column}, char({ord(separator)}))"
+
     def upsert_stock(self, conn: sqlite3.Connection, stock: pa.Table, version: int) -> int:
         changed = 0
         for rows in stock_chunks(stock, version):

@@ -55,13 +55,6 @@ def _write_rejects(rows: pa.Table | list[str], target: Path) -> None:
         pacsv.write_csv(rows, target)
 
 
-def _stock_totals(stock: pa.Table) -> dict[str, int]:
-    grouped = stock.group_by("product_id").aggregate([("quantity", "sum")])
-    ids = cast(list[str], grouped["product_id"].to_pylist())
-    units = cast(list[int], grouped["quantity_sum"].to_pylist())
-    return dict(zip(ids, units, strict=True))
-
-
 async def _index(settings: Settings, store: object) -> str:
     from nextbest.retail import RetailStore
     from tools.catalog import index_catalog
@@ -69,9 +62,7 @@ async def _index(settings: Settings, store: object) -> str:
     from ._app import index_summary
 
     snapshot = await cast(RetailStore, store).load()
-    stats = await asyncio.to_thread(
-        index_catalog, settings, list(snapshot.products.values()), _stock_totals(snapshot.stock)
-    )
+    stats = await asyncio.to_thread(index_catalog, settings, list(snapshot.products.values()), snapshot.stock.totals())
     return index_summary(stats, settings.embedding.value)
 
 

@@ -97,7 +97,7 @@ async def test_changes_since_names_what_changed(store: RetailStore) -> None:
     ]
     snapshot = await store.load()
     assert products[5].product_id not in snapshot.products
-    assert products[5].product_id not in set(snapshot.stock["product_id"].to_pylist())
+    assert products[5].product_id not in set(snapshot.stock.product_ids)
     assert (await store.changes_since(second.version)).empty
 
 
@@ -184,7 +184,7 @@ async def test_a_reader_never_sees_half_a_write(backend: str, tmp_path: Path, pg
         await task
         assert seen[-1] == (3, per_write)
         assert all(rows in (0, per_write) for _, rows in seen)
-        quantities = set((await reader.load()).stock["quantity"].to_pylist())
+        quantities = set((await reader.load()).stock.to_table()["quantity"].to_pylist())
         assert quantities == {3}
     finally:
         await writer.close()
