@@ -35,8 +35,9 @@ from .deadline import Deadline, ReserveMeter
 from .emit import emit_decision
 from .graph import build_graph, run_steps
 from .intake import canonical_event
+from .ready import Ready
 from .shadow import ShadowLog
-from .steps import DecisionState, Ready
+from .steps import DecisionState
 
 __all__ = ["CUT_OFF", "Decider", "ReserveTimer", "sleep_until_reserve"]
 

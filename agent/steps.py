@@ -39,39 +39,13 @@ from .deadline import Deadline
 from .emit import emit_decision, verify
 from .moment import Moment, blocked_reason, nothing_allowed, nothing_to_ask, open_moment
 from .prompt import PromptProfile
+from .ready import Ready
 
 __all__ = ["END", "RUN", "STEPS", "DecisionState", "Ready", "Step", "gather", "rules_proposal"]
 
 END = "__end__"
 RUN = "run"
 """Who claims a decision committed by the run's own `emit` step (the service's cut-off is the other)."""
-
-
-@dataclass
-class Ready:
-    """What the caller can still use if the run is cut off: the moment, its candidates, the rules answer,
-    and whether the model was being asked at the time.
-
-    `claim` is the once guard of the commit: the run's `emit` step and the service's cut-off each claim the
-    decision before committing it, and only the first claim wins, so a model answering at the very instant
-    of the cut-off still makes exactly one commit. `cut_off` tells a run that has not yet gathered its
-    candidates (so has no rules answer ready) to stop asking the model."""
-
-    moment: Moment | None = None
-    candidates: CandidateSet | None = None
-    proposal: ActionProposal | None = None
-    asking_model: bool = False
-    asking_since: float = 0.0
-    cut_off: bool = False
-    claimed_by: str | None = None
-    claimed_at: float = 0.0
-
-    def claim(self, who: str, at: float) -> bool:
-        """True for the first caller only: it, and nobody else, commits this decision."""
-        if self.claimed_by is not None:
-            return False
-        self.claimed_by, self.claimed_at = who, at
-        return True
 
 
 class DecisionState(TypedDict, total=False):

@@ -238,7 +238,8 @@ async def test_every_commit_is_measured_for_the_next_reserve(runtime_factory: An
 
 
 def test_the_cut_off_and_the_run_claim_under_different_names() -> None:
-    from agent.steps import RUN, Ready
+    from agent.ready import Ready
+    from agent.steps import RUN
 
     ready = Ready()
     assert ready.claim(CUT_OFF, 1.0)
