@@ -125,7 +125,8 @@ async def burst(client: _Client, count: int) -> tuple[_Tally, float]:
 async def run(args: argparse.Namespace, bodies: Sequence[bytes]) -> dict[str, Any]:
     client = _Client(args.port, args.path, bodies, f"{args.prefix}-")
     # Warm up connections and the server's caches outside the measured window.
-    await closed_loop(client, 4, args.warmup)
+    # A closed loop warms as many connections as it will measure with, so none is opened inside the window.
+    await closed_loop(client, 4 if args.rate or args.burst else args.concurrency, args.warmup)
     cpu_before = os.times()
     if args.burst:
         tally, elapsed = await burst(client, args.burst)

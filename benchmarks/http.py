@@ -133,10 +133,11 @@ def load(
     rate: float = 0.0,
     concurrency: int = 0,
     burst: int = 0,
+    warmup: float = 0.5,
 ) -> Any:
     """Run the generator once (open loop at `rate`, closed loop of `concurrency`, or one `burst`); its JSON."""
     command = [sys.executable, "-m", "benchmarks._loadgen", "--port", str(port), "--bodies", bodies_file]
-    command += ["--seconds", str(seconds), "--prefix", prefix]
+    command += ["--seconds", str(seconds), "--prefix", prefix, "--warmup", str(warmup)]
     if burst:
         command += ["--burst", str(burst)]
     else:

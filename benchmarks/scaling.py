@@ -38,6 +38,7 @@ class ScalingPlan:
     seconds: float = 10.0
     runs: int = 3
     concurrency: int = 64
+    warmup: float = 2.0
     backends: Sequence[str] = ("sqlite", "redis")
 
 
@@ -77,7 +78,10 @@ def _ceiling(work: str, bodies_file: str, backend: str, workers: int, plan: Scal
     data_dir = str(Path(work) / f"data-{backend}-{workers}-{run}")
     with serve_nextbest(data_dir, workers=workers, env=_backend_env(backend)) as port:
         prefix = f"s{backend}{workers}w{run}"
-        return load(port, bodies_file, prefix=prefix, seconds=plan.seconds, concurrency=plan.concurrency)
+        # a fresh server per run: warm both workers (their caches, the ledger file) before measuring
+        return load(
+            port, bodies_file, prefix=prefix, seconds=plan.seconds, concurrency=plan.concurrency, warmup=plan.warmup
+        )
 
 
 def _scaling_results(backend: str, one: list[Any], two: list[Any], plan: ScalingPlan) -> list[Result]:
