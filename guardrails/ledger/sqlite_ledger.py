@@ -2,7 +2,8 @@
 
 WAL lets readers run while one writer commits; every write is a `BEGIN IMMEDIATE` transaction, which
 takes the write lock before reading, so a check-and-reserve can never interleave with another one.
-All calls run on one private thread per ledger, because a sqlite3 connection belongs to one thread.
+Calls run on the event loop while uncontended and on the file's thread when they must wait for another
+process's lock (`nextbest.sqlitefile.SqliteFile`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The SQLite subject store: the default, one file next to the ledger, safe for several workers on one machine.
 
-Like the SQLite ledger: WAL, every write a `BEGIN IMMEDIATE` transaction, all calls on one private thread.
+Like the SQLite ledger: WAL, every write a `BEGIN IMMEDIATE` transaction, calls inline until one must wait
+for a lock, then on the file's thread (`nextbest.sqlitefile`).
 """
 
 from __future__ import annotations
