@@ -32,7 +32,8 @@ NEXTBEST_APP = "nextbest.app.api.asgi:app"
 BARE_APP = "benchmarks._bare_app:app"
 P99_TARGET_MS = 10.0
 PLACEHOLDER = "__EVENT_ID__"  # what benchmarks._loadgen replaces with a unique id per request
-THROUGHPUT_TARGET = 0.33
+THROUGHPUT_TARGET = 0.15
+"""Issue #14: one worker at ≥ 0.15× the bare echo (0.33× asked for ~200 µs a decision, see README)."""
 
 
 @dataclass(frozen=True)
