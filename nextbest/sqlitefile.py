@@ -12,7 +12,8 @@ at once, before anything was written (every write is one statement or a `BEGIN I
 rolled back on error), and the call is retried on the thread with the full busy timeout. Calls made while
 the thread is busy queue behind it, so the connection is only ever used by one thread at a time and calls
 keep their order. Checkpoints also run on the thread (every `CHECKPOINT_EVERY` calls, passive), so copying
-the WAL back into the file never blocks the loop.
+the WAL back into the file never blocks the loop, and so does a `bulk` call (a page of the log, a prune, an
+import of profiles): one that may touch many rows never runs inline.
 """
 
 from __future__ import annotations
@@ -68,14 +69,15 @@ class SqliteFile:
             self._executor.shutdown(wait=False)
             raise StoreError(f"cannot open the {what} at {self.path}: {exc}") from exc
 
-    async def run(self, work: Callable[[], T]) -> T:
-        """`work()` against the file: inline when it can be, on the file's thread when it must wait."""
+    async def run(self, work: Callable[[], T], *, bulk: bool = False) -> T:
+        """`work()` against the file: inline when it can be, on the file's thread when it must wait or when
+        it is `bulk` (it may read or write many rows)."""
         if self._closed:
             raise StoreError(f"the {self._what} is closed")
         self._calls += 1
         if self._calls % CHECKPOINT_EVERY == 0:
             self._checkpoint_soon()
-        if self._queued == 0:
+        if self._queued == 0 and not bulk:
             try:
                 return work()
             except sqlite3.Error as exc:

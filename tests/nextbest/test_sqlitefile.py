@@ -53,6 +53,17 @@ async def test_an_uncontended_call_runs_on_the_loop_thread(store: SqliteFile) ->
     assert seen == [threading.current_thread().name]
 
 
+async def test_a_bulk_call_never_runs_on_the_loop(store: SqliteFile) -> None:
+    seen: list[str] = []
+
+    def page() -> list[str]:
+        seen.append(threading.current_thread().name)
+        return _bodies(store)
+
+    assert await store.run(page, bulk=True) == []
+    assert seen and seen[0] != threading.current_thread().name
+
+
 async def test_a_write_locked_by_another_process_waits_on_the_thread_and_later_calls_queue_behind(
     store: SqliteFile,
 ) -> None:
