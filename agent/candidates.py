@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from guardrails.business import OfferBook
 from nextbest.contracts import CandidateSet, Channel, DecideRequest, Offer, OfferCandidate, OfferCheck, Store
 from nextbest.policy import OffersFile, Playbook, merge_offers
 from tools.candidates import CatalogView, SourceInput, find_products
@@ -55,7 +56,7 @@ class CandidateTools:
                 list(merged.collisions),
                 list(merged.unknown_overlays),
             )
-        book = merged.offers
+        book = OfferBook(merged.offers)
         tools = replace(self, offers=self.offers.with_offers(book), offer_catalog=book, _books={})
         if len(self._books) >= 2:  # a reload replaced the older one; keep the current and the previous
             self._books.pop(next(iter(self._books)))

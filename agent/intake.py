@@ -64,15 +64,13 @@ def nextbest_type(call_type: str, event_name: str | None, names: EventNames) -> 
 def unused(model: BaseModel, at: str) -> list[str]:
     """The extra keys of an open model and of the open models inside it, each as 'path.key: not used'."""
     found = [f"{at}.{key}: not used" for key in (model.model_extra or {})]
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        where = f"{at}.{name}"
+    for name, value in model.__dict__.items():  # the declared fields' values (extras live apart)
         if isinstance(value, BaseModel):
-            found += unused(value, where)
+            found += unused(value, f"{at}.{name}")
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    found += unused(item, f"{where}[{index}]")
+                    found += unused(item, f"{at}.{name}[{index}]")
     return found
 
 

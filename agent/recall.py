@@ -15,6 +15,7 @@ The merge, for a request with a profile or without one:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -82,7 +83,8 @@ def enrich(request: DecideRequest, recall: Recall) -> tuple[DecideRequest, Memor
     if given is None and recall.profile is None and not events:
         return request, trace
     user_id = request.event.user_id or (given.user_id if given is not None else request.event.subject_id)
-    profile = given.model_copy(deep=True) if given is not None else Profile(user_id=user_id)
+    # shallow: the merge below replaces fields, it never changes the request's own lists or models in place
+    profile = given.model_copy() if given is not None else Profile(user_id=user_id)
     if recall.profile is not None:
         _merge_stored(profile, recall.profile, set(sent), trace)
     profile.recent_events, trace.events = merge_events(profile.recent_events, events)
@@ -95,16 +97,22 @@ def _given_fields(profile: Profile | None) -> list[str]:
     """The profile fields a request gave: set, and not to their empty default (intake may touch others)."""
     if profile is None:
         return []
-    fields = type(profile).model_fields
+    defaults = _defaults(type(profile))
     given = []
     for name in profile.model_fields_set - {"user_id"}:
         value = getattr(profile, name)
         if isinstance(value, list):
             if value:
                 given.append(name)
-        elif name in fields and value != fields[name].get_default(call_default_factory=True):
+        elif name in defaults and value != defaults[name]:  # extra (unknown) fields are not profile fields
             given.append(name)
     return sorted(given)
+
+
+@functools.cache
+def _defaults(model: type[Profile]) -> dict[str, object]:
+    """Each field's default (PydanticUndefined for a required one), built once: comparing never changes it."""
+    return {name: field.get_default(call_default_factory=True) for name, field in model.model_fields.items()}
 
 
 def _merge_stored(profile: Profile, stored: ProfileRecord, sent: set[str], trace: MemoryTrace) -> None:

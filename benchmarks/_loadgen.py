@@ -1,10 +1,12 @@
 """The HTTP load generator, run as its own process: raw asyncio HTTP/1.1 with keep-alive, open or closed loop.
 
-    python -m benchmarks._loadgen --port P --bodies FILE (--rate R | --concurrency C) --seconds S
+    python -m benchmarks._loadgen --port P --bodies FILE (--rate R | --concurrency C | --burst N) --seconds S
 
 FILE is a JSON list of request bodies holding the placeholder __EVENT_ID__, replaced by a unique id per
 request so idempotency never short-circuits. Open-loop latency counts from the scheduled send time, so a
-slow server cannot hide its queueing (no coordinated omission). Prints one JSON object on stdout.
+slow server cannot hide its queueing (no coordinated omission). A burst sends N requests at once, each on its
+own connection, and times them until the last answer (`--seconds` is then unused). Prints one JSON object on
+stdout.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class _Tally:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     sent: int = 0
+    by_llm: int = 0
+    """Answers whose body says the model decided (`"decided_by":"llm"`)."""
 
 
 class _Client:
@@ -45,7 +49,7 @@ class _Client:
         body = self._bodies[number % len(self._bodies)]
         return body.replace(PLACEHOLDER, self._prefix + str(number).encode())
 
-    async def post(self) -> int:
+    async def post(self) -> tuple[int, bytes]:
         body = self._next_body()
         conn = self._idle.pop() if self._idle else await asyncio.open_connection("127.0.0.1", self._port)
         reader, writer = conn
@@ -57,12 +61,12 @@ class _Client:
                 name, _, value = line.partition(b":")
                 if name.strip().lower() == b"content-length":
                     length = int(value)
-            await reader.readexactly(length)
+            body = await reader.readexactly(length)
         except BaseException:
             writer.close()
             raise
         self._idle.append(conn)
-        return status
+        return status, body
 
     async def close(self) -> None:
         for _, writer in self._idle:
@@ -72,11 +76,12 @@ class _Client:
 async def _one(client: _Client, tally: _Tally, scheduled: float) -> None:
     tally.sent += 1
     try:
-        ok = await client.post() == 200
+        status, body = await client.post()
     except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-        ok = False
-    if ok:
+        status, body = 0, b""
+    if status == 200:
         tally.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
+        tally.by_llm += b'"decided_by":"llm"' in body
     else:
         tally.errors += 1
 
@@ -110,12 +115,22 @@ async def closed_loop(client: _Client, concurrency: int, seconds: float) -> tupl
     return tally, time.perf_counter() - start
 
 
+async def burst(client: _Client, count: int) -> tuple[_Tally, float]:
+    tally = _Tally()
+    start = time.perf_counter()
+    await asyncio.gather(*(_one(client, tally, start) for _ in range(count)))
+    return tally, time.perf_counter() - start
+
+
 async def run(args: argparse.Namespace, bodies: Sequence[bytes]) -> dict[str, Any]:
     client = _Client(args.port, args.path, bodies, f"{args.prefix}-")
     # Warm up connections and the server's caches outside the measured window.
-    await closed_loop(client, 4, args.warmup)
+    # A closed loop warms as many connections as it will measure with, so none is opened inside the window.
+    await closed_loop(client, 4 if args.rate or args.burst else args.concurrency, args.warmup)
     cpu_before = os.times()
-    if args.rate:
+    if args.burst:
+        tally, elapsed = await burst(client, args.burst)
+    elif args.rate:
         tally, elapsed = await open_loop(client, args.rate, args.seconds)
     else:
         tally, elapsed = await closed_loop(client, args.concurrency, args.seconds)
@@ -126,6 +141,7 @@ async def run(args: argparse.Namespace, bodies: Sequence[bytes]) -> dict[str, An
         "sent": tally.sent,
         "ok": len(tally.latencies_ms),
         "errors": tally.errors,
+        "by_llm": tally.by_llm,
         "seconds": elapsed,
         "throughput": len(tally.latencies_ms) / elapsed if elapsed else 0.0,
         "generator_cpu_share": cpu / elapsed if elapsed else 0.0,
@@ -140,6 +156,7 @@ def main() -> None:
     parser.add_argument("--bodies", required=True)
     parser.add_argument("--rate", type=float, default=0.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--burst", type=int, default=0, help="Send this many requests at once, then stop")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=0.5)
     parser.add_argument("--prefix", default="bench")

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,8 @@ NEXTBEST_APP = "nextbest.app.api.asgi:app"
 BARE_APP = "benchmarks._bare_app:app"
 P99_TARGET_MS = 10.0
 PLACEHOLDER = "__EVENT_ID__"  # what benchmarks._loadgen replaces with a unique id per request
-THROUGHPUT_TARGET = 0.33
+THROUGHPUT_TARGET = 0.15
+"""Issue #14: one worker at ≥ 0.15× the bare echo (0.33× asked for ~200 µs a decision, see README)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def request_bodies() -> list[str]:
     return bodies
 
 
-def _server_env(data_dir: str) -> dict[str, str]:
+def _server_env(data_dir: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("NEXTBEST_", "OPENAI_"))}
     env.update(
         NEXTBEST_DATA_DIR=data_dir,
@@ -72,6 +73,7 @@ def _server_env(data_dir: str) -> dict[str, str]:
         NEXTBEST_POLICY_WATCH="false",
         NEXTBEST_MODEL="",
     )
+    env.update(extra or {})
     return env
 
 
@@ -81,34 +83,66 @@ def serve(app: str, data_dir: str, *, startup_timeout: float = 60.0) -> Iterator
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, env=_server_env(data_dir), stdout=subprocess.DEVNULL)
+    with serving(command, port, _server_env(data_dir), startup_timeout=startup_timeout):
+        yield port
+
+
+@contextmanager
+def serve_nextbest(
+    data_dir: str, *, workers: int, env: Mapping[str, str] | None = None, startup_timeout: float = 60.0
+) -> Iterator[int]:
+    """`nextbest serve --workers N`, as an operator runs it; `env` adds settings (a Redis ledger, a model)."""
+    port = free_port()
+    command = [sys.executable, "-m", "nextbest.app.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    command += ["--log-level", "warning"]
+    with serving(command, port, _server_env(data_dir, env), startup_timeout=startup_timeout):
+        yield port
+
+
+@contextmanager
+def serving(command: list[str], port: int, env: dict[str, str], *, startup_timeout: float) -> Iterator[None]:
+    """Run a server command; return once /healthz answers on `port`; stop it (and its workers) at the end."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"{app} exited with {process.returncode} before serving")
+                raise RuntimeError(f"{command[2]} exited with {process.returncode} before serving")
             try:
                 httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1.0).raise_for_status()
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{app} did not answer /healthz within {startup_timeout:g}s") from None
+                    raise RuntimeError(f"{command[2]} did not answer /healthz within {startup_timeout:g}s") from None
                 time.sleep(0.1)  # a server start has no event to wait on from another process
-        yield port
+        yield
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
 
 
-def load(port: int, bodies_file: str, *, prefix: str, seconds: float, rate: float = 0.0, concurrency: int = 0) -> Any:
-    """Run the generator once; its JSON answer."""
+def load(
+    port: int,
+    bodies_file: str,
+    *,
+    prefix: str,
+    seconds: float,
+    rate: float = 0.0,
+    concurrency: int = 0,
+    burst: int = 0,
+    warmup: float = 0.5,
+) -> Any:
+    """Run the generator once (open loop at `rate`, closed loop of `concurrency`, or one `burst`); its JSON."""
     command = [sys.executable, "-m", "benchmarks._loadgen", "--port", str(port), "--bodies", bodies_file]
-    command += ["--seconds", str(seconds), "--prefix", prefix]
-    command += ["--rate", str(rate)] if rate else ["--concurrency", str(concurrency)]
+    command += ["--seconds", str(seconds), "--prefix", prefix, "--warmup", str(warmup)]
+    if burst:
+        command += ["--burst", str(burst)]
+    else:
+        command += ["--rate", str(rate)] if rate else ["--concurrency", str(concurrency)]
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds * 10 + 60)
     return json.loads(done.stdout)
 

@@ -19,6 +19,7 @@ from .inprocess import InProcessPlan, run_inprocess
 from .llm import LlmPlan, run_concurrency, run_llm_overhead
 from .ope import OpePlan, run_ope
 from .results import Result
+from .scaling import FlightPlan, ScalingPlan, run_flight, run_scaling
 
 __all__ = ["BENCH", "FIGURES", "SEMANTIC", "Extra", "Figure", "Plans", "missing_extras", "plans", "run_figures"]
 
@@ -32,12 +33,24 @@ class Plans:
     catalog: CatalogPlan
     ope: OpePlan
     imports: ImportPlan
+    scaling: ScalingPlan
+    flight: FlightPlan
 
 
 def plans(*, quick: bool) -> Plans:
     """Full size, or small enough that `bench all --quick` ends in a few minutes on 2 cores."""
     if not quick:
-        return Plans(HttpPlan(), InProcessPlan(), LlmPlan(), DeadlinePlan(), CatalogPlan(), OpePlan(), ImportPlan())
+        return Plans(
+            HttpPlan(),
+            InProcessPlan(),
+            LlmPlan(),
+            DeadlinePlan(),
+            CatalogPlan(),
+            OpePlan(),
+            ImportPlan(),
+            ScalingPlan(),
+            FlightPlan(),
+        )
     return Plans(
         HttpPlan(seconds=2.0, runs=1),
         InProcessPlan(decisions=300, runs=2, engine_repeats=50),
@@ -46,6 +59,8 @@ def plans(*, quick: bool) -> Plans:
         CatalogPlan(sizes=(("lexical", 2000), ("minilm", 200)), queries=50),
         OpePlan(rows=100_000, rounds=200),
         ImportPlan(products=2000),
+        ScalingPlan(seconds=2.0, runs=1),
+        FlightPlan(runs=1),
     )
 
 
@@ -71,6 +86,8 @@ FIGURES: dict[str, Figure] = {
     "catalog": Figure(lambda p: run_catalog(p.catalog)),
     "ope": Figure(lambda p: run_ope(p.ope)),
     "import": Figure(lambda p: run_imports(p.imports)),
+    "scaling": Figure(lambda p: run_scaling(p.scaling)),
+    "flight": Figure(lambda p: run_flight(p.flight)),
 }
 """Figure name → how to run it; names are the `nextbest bench` subcommands."""
 

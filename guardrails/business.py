@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import bisect
+import math
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from nextbest.contracts import ActionKind, ActionProposal, GuardrailStage, Offer
@@ -11,7 +13,7 @@ from ._rules import Outcome, PostContext, PrePrune, adjusted, blocked, passed, s
 from .context import GuardrailInput
 from .policy import BusinessLimits
 
-__all__ = ["OFFER", "STOCK", "offer_after", "offer_before", "offer_problem", "stock_after"]
+__all__ = ["OFFER", "STOCK", "OfferBook", "offer_after", "offer_before", "offer_problem", "stock_after"]
 
 OFFER = "offer_limits"
 STOCK = "stock"
@@ -35,13 +37,62 @@ def offer_problem(limits: BusinessLimits, offer: Offer, at: datetime) -> str | N
     return None
 
 
-def offer_before(inp: GuardrailInput, offers: Mapping[str, Offer]) -> PrePrune:
-    limits = inp.policy.business
-    problems = {
+def _problems(limits: BusinessLimits, offers: Mapping[str, Offer], at: datetime) -> dict[str, str]:
+    return {
         offer_id: problem
         for offer_id, offer in offers.items()
-        if (problem := offer_problem(limits, offer, inp.now)) is not None
+        if (problem := offer_problem(limits, offer, at)) is not None
     }
+
+
+class OfferBook(Mapping[str, Offer]):
+    """An offer catalogue that knows when the answer of `offer_problem` can change.
+
+    Which offers break the business limits depends on the limits and on the time only through the offers'
+    validity boundaries, so the book keeps its last answer until the clock crosses a boundary or other
+    limits ask: one judgement per policy version and boundary, not one per offer per request.
+    """
+
+    def __init__(self, offers: Mapping[str, Offer]) -> None:
+        self._offers = dict(offers)
+        edges = {
+            edge
+            for offer in self._offers.values()
+            for edge in (offer.eligibility.valid_from, offer.eligibility.valid_until)
+            if edge is not None
+        }
+        self._edges = sorted(edge.timestamp() for edge in edges)
+        self._last: tuple[BusinessLimits, float, float, dict[str, str]] | None = None
+
+    def __getitem__(self, offer_id: str) -> Offer:
+        return self._offers[offer_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._offers)
+
+    def __len__(self) -> int:
+        return len(self._offers)
+
+    def problems(self, limits: BusinessLimits, at: datetime) -> Mapping[str, str]:
+        """Offer id → why it may not go out at `at` (`offer_problem`), for every offer that may not."""
+        stamp = at.timestamp()
+        last = self._last
+        if last is not None and last[0] is limits and last[1] <= stamp < last[2]:
+            return last[3]
+        found = _problems(limits, self._offers, at)
+        after = bisect.bisect_right(self._edges, stamp)  # the answer holds from the boundary before `at` ...
+        since = self._edges[after - 1] if after else -math.inf
+        until = self._edges[after] if after < len(self._edges) else math.inf  # ... up to the next one
+        self._last = (limits, since, until, found)
+        return found
+
+
+def offer_before(inp: GuardrailInput, offers: Mapping[str, Offer]) -> PrePrune:
+    limits = inp.policy.business
+    if isinstance(offers, OfferBook):
+        problems: Mapping[str, str] = offers.problems(limits, inp.now)
+    else:
+        problems = _problems(limits, offers, inp.now)
     if not problems:
         return PrePrune(passed(OFFER, f"{len(offers)} offer(s) within limits", _PRE))
     return PrePrune(adjusted(OFFER, "; ".join(problems.values()), _PRE), block_offers=frozenset(problems))

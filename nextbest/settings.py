@@ -117,6 +117,13 @@ class Settings(BaseSettings):
 
     policy_watch: bool = Field(default=True, description="Reload prompts/ on change while serving")
     log_format: Literal["text", "json"] = Field(default="text", description="`json`: one JSON object per log line")
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        default="info", description="The level of every process, `serve --workers N`'s workers included"
+    )
+    access_log: bool = Field(
+        default=False,
+        description="One `nextbest.access` line per HTTP request; off by default (the decision line stays)",
+    )
 
     @field_validator("model", "database_url", "redis_url", "chroma_url", "openai_base_url", mode="before")
     @classmethod

@@ -164,6 +164,28 @@ class StockMatrix:
                 )
         return found
 
+    def in_stock(self, product_id: str, *, store_id: str | None = None) -> dict[str | None, int]:
+        """Units held per size (None: a SKU without one), sizes holding none left out; at `store_id` if given.
+
+        What a candidate needs, read in one numpy pass rather than as a `StockLevel` per cell."""
+        rows = self._rows_of.get(product_id)
+        if not rows:
+            return {}
+        if store_id is None:
+            cells = self._qty[rows]
+            units = np.where(cells > 0, cells, 0).sum(axis=1).tolist()
+        else:
+            col = self._cols.get(store_id)
+            if col is None:
+                return {}
+            units = np.maximum(self._qty[rows, col], 0).tolist()
+        held: dict[str | None, int] = {}
+        for row, count in zip(rows, units, strict=True):
+            if count > 0:
+                size = self._row_size[row]
+                held[size] = held.get(size, 0) + int(count)
+        return held
+
     def available(self, product_id: str, *, size: str | None = None, store_id: str | None = None) -> int:
         rows = self._rows_of.get(product_id)
         if not rows:

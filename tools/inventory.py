@@ -1,6 +1,6 @@
 """Stock lookups: the adapter a real inventory service plugs into, an in-memory one, and the model tool.
 
-InventoryAdapter (Protocol)        levels / available / stores_near
+InventoryAdapter (Protocol)        levels / in_stock / available / stores_near
 └── InventoryIndex(stock, stores)  stock in an int32 matrix (SKU × location), stores by id: O(1) lookups
 InventoryTool(adapter)             the model-facing `check_inventory` tool, bounded by the deadline
 """
@@ -55,6 +55,11 @@ class InventoryAdapter(Protocol):
         """Every stock row of a product; empty when the product is unknown."""
         ...
 
+    def in_stock(self, product_id: str, *, store_id: str | None = None) -> Mapping[str | None, int]:
+        """Units held per size (None for stock without a size), only sizes with a unit; at `store_id` when
+        given, else in every location. What a candidate is built from; empty when nothing is held."""
+        ...
+
     def available(self, product_id: str, *, size: str | None = None, store_id: str | None = None) -> int:
         """Units available; `None` for size or store means all sizes or all locations."""
         ...
@@ -85,6 +90,9 @@ class InventoryIndex(InventoryAdapter):
 
     def levels(self, product_id: str) -> Sequence[StockLevel]:
         return self.matrix.levels(product_id)
+
+    def in_stock(self, product_id: str, *, store_id: str | None = None) -> Mapping[str | None, int]:
+        return self.matrix.in_stock(product_id, store_id=store_id)
 
     def available(self, product_id: str, *, size: str | None = None, store_id: str | None = None) -> int:
         return self.matrix.available(product_id, size=size, store_id=store_id)

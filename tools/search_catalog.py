@@ -108,4 +108,4 @@ class SearchCatalogTool(FunctionTool[CatalogQuery, FoundProducts]):
         product = self._catalog.get(hit.product_id)
         if product is None:
             return None
-        return product_candidate(product, self._inventory.levels(hit.product_id), source=SOURCE, relevance=hit.score)
+        return product_candidate(product, self._inventory.in_stock(hit.product_id), source=SOURCE, relevance=hit.score)

@@ -2,7 +2,8 @@
 
 WAL lets readers run while one writer commits; every write is a `BEGIN IMMEDIATE` transaction, which
 takes the write lock before reading, so a check-and-reserve can never interleave with another one.
-All calls run on one private thread per ledger, because a sqlite3 connection belongs to one thread.
+Calls run on the event loop while uncontended and on the file's thread when they must wait for another
+process's lock (`nextbest.sqlitefile.SqliteFile`).
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ class SqliteLedger:
         self._file = SqliteFile(path, what="SQLite ledger", setup=_setup, busy_timeout_s=busy_timeout_s)
         self._db = self._file.db
 
-    async def _run(self, work: Callable[[], T]) -> T:
-        return await self._file.run(work)
+    async def _run(self, work: Callable[[], T], *, bulk: bool = False) -> T:
+        return await self._file.run(work, bulk=bulk)
 
     def _transaction(self, mode: str = "IMMEDIATE") -> AbstractContextManager[sqlite3.Connection]:
         return self._file.transaction(mode)
@@ -245,7 +246,7 @@ class SqliteLedger:
         after: DecisionRow | None = None,
         limit: int = 1000,
     ) -> list[DecisionRow]:
-        return await self._run(lambda: _sqlite_log.decisions_page(self._db, since, until, after, limit))
+        return await self._run(lambda: _sqlite_log.decisions_page(self._db, since, until, after, limit), bulk=True)
 
     async def outcomes_since(
         self,
@@ -255,21 +256,21 @@ class SqliteLedger:
         after: OutcomeRow | None = None,
         limit: int = 1000,
     ) -> list[OutcomeRow]:
-        return await self._run(lambda: _sqlite_log.outcomes_page(self._db, since, until, after, limit))
+        return await self._run(lambda: _sqlite_log.outcomes_page(self._db, since, until, after, limit), bulk=True)
 
     async def prune(self, before: datetime) -> PruneCounts:
         def work() -> PruneCounts:
             with self._transaction():
                 return _sqlite_log.prune(self._db, before)
 
-        return await self._run(work)
+        return await self._run(work, bulk=True)
 
     async def pseudonymise(self, subject_id: str, pseudonym: str) -> int:
         def work() -> int:
             with self._transaction() as db:
                 return _sqlite_log.pseudonymise(db, subject_id, pseudonym)
 
-        return await self._run(work)
+        return await self._run(work, bulk=True)
 
     async def close(self) -> None:
         await self._file.close()

@@ -67,7 +67,7 @@ def _from_rows(rows: Sequence[Any]) -> dict[str, ArmStats]:
 
 
 class SqliteArmStore:
-    """Arm statistics in one SQLite file (WAL, one private thread), beside the ledger's."""
+    """Arm statistics in one SQLite file (WAL, through `SqliteFile`), beside the ledger's."""
 
     def __init__(self, path: Path | str, *, busy_timeout_s: float = 10.0) -> None:
         self._file = SqliteFile(path, what="SQLite arm store", setup=_sqlite_setup, busy_timeout_s=busy_timeout_s)

@@ -1,6 +1,7 @@
 """The SQLite subject store: the default, one file next to the ledger, safe for several workers on one machine.
 
-Like the SQLite ledger: WAL, every write a `BEGIN IMMEDIATE` transaction, all calls on one private thread.
+Like the SQLite ledger: WAL, every write a `BEGIN IMMEDIATE` transaction, calls inline until one must wait
+for a lock, then on the file's thread (`nextbest.sqlitefile`).
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ class SqliteSubjectStore:
         self._file = SqliteFile(path, what="SQLite subject store", setup=_setup, busy_timeout_s=busy_timeout_s)
         self._db = self._file.db
 
-    async def _run(self, work: Callable[[], T]) -> T:
-        return await self._file.run(work)
+    async def _run(self, work: Callable[[], T], *, bulk: bool = False) -> T:
+        return await self._file.run(work, bulk=bulk)
 
     def _transaction(self, mode: str = "IMMEDIATE") -> AbstractContextManager[sqlite3.Connection]:
         return self._file.transaction(mode)
@@ -156,7 +157,7 @@ class SqliteSubjectStore:
                     self._put(db, record, now_us)
             return len(profiles)
 
-        return await self._run(work)
+        return await self._run(work, bulk=True)
 
     async def forget(self, subject_id: str) -> Forgotten:
         return await self._run(lambda: self._forget(subject_id))

@@ -72,6 +72,25 @@ def test_the_stored_profile_lies_under_the_requests() -> None:
     assert trace.profile_from_request == ["timezone", "traits"]
 
 
+def test_the_merge_leaves_the_requests_own_profile_untouched() -> None:
+    carried = {"type": "search", "occurred_at": (AT - timedelta(hours=3)).isoformat(), "query": "rain shell"}
+    purchase = {"order_id": "o-77", "occurred_at": (AT - timedelta(days=9)).isoformat(), "product_ids": ["KAYAK-1"]}
+    request = _request({"recent_events": [carried], "purchase_history": [purchase], "traits": {"first_name": "Ada"}})
+    before = request.model_dump_json()
+    stored = ProfileRecord(
+        user_id="fox-3",
+        traits=Traits(loyalty_tier="bronze"),
+        consent=Consent(push=False),
+        purchase_history=[{"order_id": "o-12", "occurred_at": AT - timedelta(days=40), "product_ids": ["PADDLE-2"]}],
+    )
+    recall = Recall(profile=stored, events=(_remembered("e-1", 10, product_id="BOOT-9"),))
+    enriched, _ = enrich(request, recall)
+    assert enriched.profile is not None and request.profile is not None
+    assert len(enriched.profile.recent_events) == 2 and len(enriched.profile.purchase_history) == 2
+    assert enriched.profile.traits.loyalty_tier == "bronze" and enriched.profile.consent.push is False
+    assert request.model_dump_json() == before
+
+
 def test_a_request_may_narrow_consent_but_never_widen_a_stored_denial() -> None:
     stored = Consent(email=False, push=True, global_opt_out=False)
     merged, from_store, overrode = merge_consent(stored, Consent(email=True, push=False))

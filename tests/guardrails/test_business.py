@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from guardrails import check_after, check_before
+from guardrails.business import OfferBook, offer_problem
+from guardrails.policy import BusinessLimits
 from nextbest.contracts import ActionKind, VerdictOutcome
 
 if TYPE_CHECKING:
@@ -66,3 +69,39 @@ def test_stock_lookup_receives_the_size(make: Make) -> None:
 
     check_after(make.proposal(products=[make.product("p1", "L")]), make.inp(), stock=stock, offers={})
     assert asked == [("p1", "L")]
+
+
+def test_an_offer_book_answers_as_each_offer_judged_alone_across_its_validity_boundaries(make: Make) -> None:
+    rng = random.Random(41)
+    start = make.now - timedelta(days=3)
+    offers = {}
+    for number in range(25):  # generated windows: open-ended, one-sided, touching, a discount over the limit
+        begins = start + timedelta(hours=rng.randrange(0, 120)) if rng.random() < 0.7 else None
+        ends = (begins or start) + timedelta(hours=rng.randrange(1, 90)) if rng.random() < 0.7 else None
+        window = {"valid_from": begins, "valid_until": ends}
+        offers[f"gen-{number:02d}"] = make.offer(
+            f"gen-{number:02d}", discount=rng.choice([5, 25, 45]), eligibility=window
+        )
+    book = OfferBook(offers)
+    edges = sorted({e for o in offers.values() for e in (o.eligibility.valid_from, o.eligibility.valid_until) if e})
+    instants = [start + timedelta(minutes=17 * step) for step in range(500)]
+    instants += [moment + shift for moment in edges for shift in (timedelta(0), timedelta(microseconds=-1))]
+    strict, lenient = make.inp().policy.business, BusinessLimits(max_discount_percent=50)
+    seen: set[frozenset[str]] = set()
+    for at in instants:  # the same instant under other limits must not reuse the last answer
+        for limits in (strict, lenient):
+            alone = {oid: p for oid, offer in offers.items() if (p := offer_problem(limits, offer, at)) is not None}
+            assert dict(book.problems(limits, at)) == alone, at
+            seen.add(frozenset(alone))
+    assert len(seen) > 10  # the instants did cross many boundaries
+
+
+def test_check_before_reads_an_offer_book_as_it_reads_a_dict(make: Make) -> None:
+    offers = {
+        "gone": make.offer("gone", eligibility={"valid_until": make.now}),
+        "steep": make.offer("steep", discount=35),
+        "open": make.offer("open"),
+    }
+    from_dict, from_book = check_before(make.inp(), offers=offers), check_before(make.inp(), offers=OfferBook(offers))
+    assert from_book.blocked_offer_ids == from_dict.blocked_offer_ids == frozenset({"gone", "steep"})
+    assert from_book.verdict("offer_limits") == from_dict.verdict("offer_limits")

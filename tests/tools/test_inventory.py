@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pytest
 from pydantic import ValidationError
@@ -76,6 +76,38 @@ def test_levels_are_the_product_rows(inventory: InventoryIndex) -> None:
     assert list(inventory.levels("P9")) == []
 
 
+@pytest.mark.parametrize(
+    ("product_id", "store_id", "expected"),
+    [
+        ("P1", None, {"S": 13, "M": 2, "L": 5}),
+        ("P1", "A", {"M": 2, "L": 1}),
+        ("P1", "B", {"S": 3}),
+        ("P2", None, {None: 5}),
+        ("P2", "online", {}),
+        ("P1", "Z", {}),
+        ("P9", None, {}),
+    ],
+)
+def test_in_stock_holds_only_sizes_with_units(
+    inventory: InventoryIndex, product_id: str, store_id: str | None, expected: dict[str | None, int]
+) -> None:
+    assert inventory.in_stock(product_id, store_id=store_id) == expected
+
+
+def test_in_stock_agrees_with_the_rows_of_the_real_world() -> None:
+    world = load_world()
+    inventory = InventoryIndex(world.stock, world.stores.values())
+    store = sorted(world.stores)[0]
+    for product_id in list(world.products)[::7]:
+        for at in (None, store):
+            rows = [r for r in world.stock if r.product_id == product_id and at in (None, r.store_id)]
+            held: dict[str | None, int] = {}
+            for row in rows:
+                if row.quantity > 0:
+                    held[row.size] = held.get(row.size, 0) + row.quantity
+            assert inventory.in_stock(product_id, store_id=at) == held
+
+
 def test_stores_near_are_sorted_within_radius_and_never_the_warehouse(inventory: InventoryIndex) -> None:
     near = inventory.stores_near(40.7240, -73.9990, 2)
     assert [store.store_id for store, _ in near] == ["A", "B"]
@@ -143,6 +175,9 @@ class _Stuck:
     def levels(self, product_id: str) -> Sequence[StockLevel]:
         self.release.wait(timeout=10)
         return ()
+
+    def in_stock(self, product_id: str, *, store_id: str | None = None) -> Mapping[str | None, int]:
+        return {}
 
     def available(self, product_id: str, *, size: str | None = None, store_id: str | None = None) -> int:
         return 0

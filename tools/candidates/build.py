@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 
-from nextbest.contracts import Product, ProductCandidate, StockLevel
+from nextbest.contracts import Product, ProductCandidate
 
 __all__ = ["DESCRIPTION_CHARS", "anchor_candidate", "product_candidate"]
 
@@ -14,15 +14,18 @@ DESCRIPTION_CHARS = 400
 
 def product_candidate(
     product: Product,
-    levels: Iterable[StockLevel],
+    stock: Mapping[str | None, int],
     *,
     source: str,
     relevance: float,
     preferred_size: str | None = None,
     store_id: str | None = None,
 ) -> ProductCandidate | None:
-    """The product as a candidate, or None when no stock row (at `store_id`, when given) holds a unit."""
-    stocked = [level for level in levels if level.quantity > 0 and (store_id is None or level.store_id == store_id)]
+    """The product as a candidate, or None when it holds no unit.
+
+    `stock` is `InventoryAdapter.in_stock(product_id, store_id=store_id)`: units per size, sizes with units only.
+    """
+    stocked = {size: units for size, units in stock.items() if units > 0}
     if not stocked:
         return None
     return ProductCandidate(
@@ -31,9 +34,9 @@ def product_candidate(
         category=product.category,
         price=product.price,
         description=product.description[:DESCRIPTION_CHARS],
-        sizes_in_stock=sorted({level.size for level in stocked if level.size}, key=_size_order(product)),
+        sizes_in_stock=sorted((size for size in stocked if size), key=_size_order(product)),
         preferred_size=preferred_size,
-        available=sum(level.quantity for level in stocked),
+        available=sum(stocked.values()),
         store_id=store_id,
         source=source,
         relevance=max(0.0, min(relevance, 1.0)),

@@ -97,7 +97,7 @@ def find_products(
         seen.add(hit.product_id)
         candidate = product_candidate(
             product,
-            given.inventory.levels(product.product_id),
+            given.inventory.in_stock(product.product_id, store_id=store_id),
             source=hit.source.value,
             relevance=hit.relevance,
             preferred_size=hit.size,

@@ -90,7 +90,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
     install_cors(app, settings)
-    app.add_middleware(AccessLog)  # added last: the outermost, so it sees every answer
+    app.add_middleware(AccessLog, log_lines=settings.access_log)  # added last: the outermost, sees every answer
     _routes(app)
     install_subject_routes(app)
     install_ops_routes(app)

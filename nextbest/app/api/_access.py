@@ -1,4 +1,6 @@
-"""The access log: one info line per request (method, path, status, latency, request id), never the body."""
+"""Request ids on every request, and the access log: with `NEXTBEST_ACCESS_LOG=true`, one info line per
+request (method, path, status, latency, request id), never the body. Off by default: a line formatted and
+written per request is time on every request, and the decision's own log line already names each decision."""
 
 from __future__ import annotations
 
@@ -33,10 +35,12 @@ def arrived_at(scope: Scope) -> float | None:
 
 
 class AccessLog:
-    """Outermost middleware: keeps a caller's well-formed `X-Request-Id` or makes one, and echoes it."""
+    """Outermost middleware: keeps a caller's well-formed `X-Request-Id` or makes one, and echoes it;
+    writes the access line when `log_lines`."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, log_lines: bool = False) -> None:
         self.app = app
+        self.log_lines = log_lines
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,19 +63,24 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            latency_ms = (time.perf_counter() - started) * 1000
-            log.info(
-                "%s %s %d %.1fms request_id=%s",
-                scope["method"],
-                scope["path"],
-                status,
-                latency_ms,
-                request_id,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "latency_ms": round(latency_ms, 3),
-                    "request_id": request_id,
-                },
-            )
+            if self.log_lines:
+                _log_line(scope, status, started, request_id)
+
+
+def _log_line(scope: Scope, status: int, started: float, request_id: str) -> None:
+    latency_ms = (time.perf_counter() - started) * 1000
+    log.info(
+        "%s %s %d %.1fms request_id=%s",
+        scope["method"],
+        scope["path"],
+        status,
+        latency_ms,
+        request_id,
+        extra={
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "latency_ms": round(latency_ms, 3),
+            "request_id": request_id,
+        },
+    )

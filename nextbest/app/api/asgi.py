@@ -8,5 +8,5 @@ from nextbest.settings import Settings
 
 settings = Settings()
 if not logging.getLogger().handlers:  # a worker process `serve --workers N` spawned: set up its logging too
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level.upper())
 app = create_app(settings, tune_gc=True)

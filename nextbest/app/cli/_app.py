@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -30,6 +31,7 @@ app = typer.Typer(
     help="nextbest: the next best action, in milliseconds.",
 )
 console = Console()
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 @app.command()
@@ -37,7 +39,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (share caps through the ledger)")] = 1,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    log_level: Annotated[str | None, typer.Option(help="Log level (default NEXTBEST_LOG_LEVEL, info)")] = None,
 ) -> None:
     """Run the HTTP API on uvicorn."""
     import uvicorn
@@ -48,7 +50,11 @@ def serve(
         settings = Settings()
     except ValidationError as exc:
         fail(f"invalid settings: {exc}")
-    configure_logging(settings.log_format, log_level.upper())
+    level = (log_level or settings.log_level).lower()
+    if level not in LOG_LEVELS:
+        fail(f"--log-level {log_level!r}: use one of {', '.join(LOG_LEVELS)}")
+    os.environ["NEXTBEST_LOG_LEVEL"] = level  # the workers uvicorn spawns read their settings from here
+    configure_logging(settings.log_format, level.upper())
     if workers > 1:  # every worker writes its metrics here; /metrics merges them (prometheus multiprocess mode)
         prepare_multiprocess(settings.data_dir / "prometheus")
     exit_zero_after_drain()
@@ -58,7 +64,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level=log_level,
+        log_level=level,
         access_log=False,
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         loop="auto",

@@ -65,7 +65,7 @@ def _progress(console: Console) -> Callable[[str], None]:
 
 @bench_app.command("all")
 def all_figures(quick: Quick = False, out: Out = None) -> None:
-    """Every figure: HTTP, in-process, LLM overhead, deadline, concurrency, catalog, off-policy evaluation."""
+    """Every figure: HTTP, in-process, LLM overhead, deadline, concurrency, catalog, OPE, import, scaling, flight."""
     from benchmarks import runner
 
     _run(list(runner.FIGURES), quick, out)
@@ -111,6 +111,18 @@ def catalog(quick: Quick = False, out: Out = None) -> None:
 def ope(quick: Quick = False, out: Out = None) -> None:
     """Off-policy evaluation (IPS, SNIPS, DR with bootstrap intervals) of 1 M logged decisions."""
     _run(["ope"], quick, out)
+
+
+@bench_app.command()
+def scaling(quick: Quick = False, out: Out = None) -> None:
+    """`serve --workers 1` against `--workers 2` at the HTTP ceiling, on the SQLite ledger and on Redis."""
+    _run(["scaling"], quick, out)
+
+
+@bench_app.command()
+def flight(quick: Quick = False, out: Out = None) -> None:
+    """1,000 decisions in flight over HTTP against a 1 s model, served by 2 workers."""
+    _run(["flight"], quick, out)
 
 
 @bench_app.command("import")

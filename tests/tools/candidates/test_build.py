@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nextbest.contracts import Product, StockLevel
+from nextbest.contracts import Product
 from tools.candidates import DESCRIPTION_CHARS, anchor_candidate, product_candidate
 
 BOOT = Product(
@@ -15,15 +15,12 @@ BOOT = Product(
 )
 
 
-def _level(size: str | None, store: str, quantity: int) -> StockLevel:
-    return StockLevel(product_id="B7", size=size, store_id=store, quantity=quantity)
-
-
-ROWS = [_level("42", "online", 2), _level("EU-XL", "online", 1), _level("40", "S1", 1), _level("41", "S1", 0)]
+# Units in stock per size, as `InventoryAdapter.in_stock` gives them; 41 is sold out.
+HELD: dict[str | None, int] = {"42": 2, "EU-XL": 1, "40": 1}
 
 
 def test_a_stocked_product_becomes_a_candidate_with_its_sizes_in_run_order() -> None:
-    candidate = product_candidate(BOOT, ROWS, source="cart", relevance=0.7, preferred_size="42")
+    candidate = product_candidate(BOOT, HELD, source="cart", relevance=0.7, preferred_size="42")
     assert candidate is not None
     assert candidate.sizes_in_stock == ["40", "42", "EU-XL"]  # the run first, unknown sizes last; 41 is sold out
     assert (candidate.available, candidate.store_id, candidate.preferred_size) == (4, None, "42")
@@ -31,21 +28,26 @@ def test_a_stocked_product_becomes_a_candidate_with_its_sizes_in_run_order() -> 
     assert len(candidate.description) == DESCRIPTION_CHARS
 
 
-def test_a_store_narrows_the_stock_to_its_own_rows() -> None:
-    candidate = product_candidate(BOOT, ROWS, source="nearby_stock", relevance=0.4, store_id="S1")
+def test_a_store_candidate_says_where_its_stock_is() -> None:
+    candidate = product_candidate(BOOT, {"40": 1}, source="nearby_stock", relevance=0.4, store_id="S1")
     assert candidate is not None
     assert (candidate.sizes_in_stock, candidate.available, candidate.store_id) == (["40"], 1, "S1")
-    assert product_candidate(BOOT, ROWS, source="nearby_stock", relevance=0.4, store_id="S9") is None
+
+
+def test_stock_without_a_size_counts_but_names_no_size() -> None:
+    candidate = product_candidate(BOOT, {None: 3, "41": 2}, source="cart", relevance=1)
+    assert candidate is not None
+    assert (candidate.sizes_in_stock, candidate.available) == (["41"], 5)
 
 
 def test_no_stock_no_candidate() -> None:
-    assert product_candidate(BOOT, [_level("41", "S1", 0)], source="cart", relevance=1) is None
-    assert product_candidate(BOOT, [], source="cart", relevance=1) is None
+    assert product_candidate(BOOT, {"41": 0}, source="cart", relevance=1) is None
+    assert product_candidate(BOOT, {}, source="cart", relevance=1) is None
 
 
 def test_a_score_outside_zero_to_one_is_clipped() -> None:
-    high = product_candidate(BOOT, ROWS, source="model_search", relevance=1.3)
-    low = product_candidate(BOOT, ROWS, source="model_search", relevance=-0.2)
+    high = product_candidate(BOOT, HELD, source="model_search", relevance=1.3)
+    low = product_candidate(BOOT, HELD, source="model_search", relevance=-0.2)
     assert high is not None and low is not None
     assert (high.relevance, low.relevance) == (1.0, 0.0)
 

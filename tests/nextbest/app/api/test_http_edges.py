@@ -100,7 +100,7 @@ def access_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFi
 
 
 def test_access_log_has_one_line_per_request_and_never_the_body(api_client: Any, access_log: Any) -> None:
-    client = api_client()
+    client = api_client(access_log=True)
     body = example_body("returning_visitor")
     body["profile"]["traits"]["first_name"] = "Zebulon-Secret-Name"
     access_log.clear()
@@ -113,6 +113,14 @@ def test_access_log_has_one_line_per_request_and_never_the_body(api_client: Any,
     assert re.fullmatch(r"GET /v1/decisions/dec_missing 404 \d+\.\dms request_id=[0-9a-f]{32}", second), second
     assert reply.headers["x-request-id"] == "req-abc.123"
     assert "Zebulon" not in access_log.text
+
+
+def test_the_access_log_is_off_by_default_and_request_ids_still_echo(api_client: Any, access_log: Any) -> None:
+    client = api_client()
+    access_log.clear()
+    reply = client.post("/v1/decide", json=example_body("returning_visitor"), headers={"X-Request-Id": "req-q.7"})
+    assert reply.status_code == 200 and reply.headers["x-request-id"] == "req-q.7"
+    assert [r for r in access_log.records if r.name == "nextbest.access"] == []
 
 
 def test_a_malformed_request_id_is_replaced(api_client: Any) -> None:

@@ -30,7 +30,7 @@ def json_lines() -> Iterator[io.StringIO]:
 
 
 def test_every_line_is_json_and_no_email_phone_or_ip_is_logged(api_client: Any, json_lines: io.StringIO) -> None:
-    client = api_client()
+    client = api_client(access_log=True)
     secrets: set[str] = {"203.0.113.77"}
     decided = []
     for number, name in enumerate(("cart_abandonment", "cross_sell_app", "returning_visitor")):

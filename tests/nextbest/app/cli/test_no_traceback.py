@@ -88,6 +88,7 @@ FAILURES = {
         "check the environment: NEXTBEST_HOLDOUT_PERCENT",
     ),
     "serve with bad settings": (["serve"], {"NEXTBEST_HOLDOUT_PERCENT": "200"}, "invalid settings"),
+    "serve at an unknown log level": (["serve", "--log-level", "chatty"], {}, "use one of debug, info"),
     "demo from a missing folder": (["demo", "--examples", "{tmp}/nowhere"], {}, "no folder"),
     "catalog index with an unknown embedding": (["catalog", "index"], {"NEXTBEST_EMBEDDING": "word2vec"}, "embedding"),
     "policy lint of a missing folder": (["policy", "lint", "{tmp}/nowhere"], {}, "no policy folder at"),
