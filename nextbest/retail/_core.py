@@ -287,7 +287,6 @@ def load(dialect: Dialect, conn: Any) -> RetailSnapshot:
         offers={o.offer_id: o for o in _models(dialect, conn, Offer, "offers")},
         customers={c.user_id: c for c in _models(dialect, conn, Profile, "customers")},
         stock=_stock_grid(dialect, conn),
-        variant_to_product=dict(dialect.execute(conn, "SELECT variant_id, product_id FROM variants").fetchall()),
         demo_today=date.fromisoformat(meta["demo_today"]) if "demo_today" in meta else None,
     )
 

@@ -95,9 +95,8 @@ class _GridReader:
             texts.append(quantities)
         lengths = np.fromiter((len(layout) for layout in layouts), np.intp, len(layouts))
         part = np.full((len(rows), len(self._cols)), NO_STOCK_ROW, np.int32)
-        part[np.repeat(np.arange(len(rows)), lengths), np.concatenate(layouts)] = np.array(
-            ",".join(texts).split(","), np.int32
-        )
+        quantities = np.fromstring(",".join(texts), dtype=np.int32, sep=",")  # text mode: parsed in C
+        part[np.repeat(np.arange(len(rows)), lengths), np.concatenate(layouts)] = quantities
         self._parts.append(part)
 
     def finish(self) -> StockGrid:

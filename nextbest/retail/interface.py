@@ -171,8 +171,12 @@ class RetailSnapshot:
     offers: dict[str, Offer]
     customers: dict[str, Profile]
     stock: StockGrid
-    variant_to_product: dict[str, str]
     demo_today: date | None = None
+
+    @property
+    def variant_to_product(self) -> dict[str, str]:
+        """Every variant id → its product group id, from the products (the snapshot holds no second copy)."""
+        return {v.variant_id: p.product_id for p in self.products.values() for v in p.variants}
 
 
 @dataclass(frozen=True)
