@@ -43,6 +43,7 @@ from .interface import (
 )
 
 __all__ = [
+    "RETAIL_FILE",
     "STOCK_SCHEMA",
     "Changes",
     "DataSet",
