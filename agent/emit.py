@@ -26,7 +26,6 @@ from nextbest.contracts import (
     VerdictOutcome,
 )
 from nextbest.errors import StoreError
-from tools.inventory import InventoryAdapter
 
 from .context import DecisionContext
 from .moment import Moment
@@ -52,17 +51,19 @@ def verify(proposal: ActionProposal, moment: Moment, ctx: DecisionContext) -> Po
     return post
 
 
-def _sku(
-    inventory: InventoryAdapter, product_id: str, size: str | None, store_id: str | None, wanted: str | None
-) -> str | None:
+def _sku(moment: Moment, product_id: str, size: str | None, store_id: str | None, wanted: str | None) -> str | None:
     """The variant a pick names: the one the customer chose when it is in stock in `size` (at `store_id`), else
-    the first such variant; None when the product keeps no stock per variant."""
+    the first such variant; a one-SKU product's only variant (its stock is kept by product); else None."""
     fits = [
         variant
-        for variant_size, variant in inventory.variants_in_stock(product_id, store_id)
+        for variant_size, variant in moment.tools.inventory.variants_in_stock(product_id, store_id)
         if size is None or variant_size == size
     ]
-    return wanted if wanted in fits else (fits[0] if fits else None)
+    if fits:
+        return wanted if wanted in fits else fits[0]
+    product = moment.tools.catalog.get(product_id)
+    only = product.variants if product is not None and len(product.variants) == 1 else []
+    return only[0].variant_id if only and (size is None or only[0].size == size) else None
 
 
 def _chosen_skus(moment: Moment) -> dict[str, str]:
@@ -80,7 +81,7 @@ def _products(proposal: ActionProposal, candidates: CandidateSet, moment: Moment
         if candidate is None:  # validation already rejects these; never let one through
             continue
         store_id = item.store_id or candidate.store_id
-        sku = _sku(moment.tools.inventory, candidate.product_id, item.size, store_id, wanted.get(candidate.product_id))
+        sku = _sku(moment, candidate.product_id, item.size, store_id, wanted.get(candidate.product_id))
         picks.append(
             ProductPick(
                 product_id=candidate.product_id,
