@@ -53,7 +53,7 @@ def verify(proposal: ActionProposal, moment: Moment, ctx: DecisionContext) -> Po
 
 def _sku(moment: Moment, product_id: str, size: str | None, store_id: str | None, wanted: str | None) -> str | None:
     """The variant a pick names: the one the customer chose when it is in stock in `size` (at `store_id`), else
-    the first such variant; a one-SKU product's only variant (its stock is kept by product); else None."""
+    the first such variant; a one-SKU product's own id or only variant (its stock is kept by product); else None."""
     fits = [
         variant
         for variant_size, variant in moment.tools.inventory.variants_in_stock(product_id, store_id)
@@ -62,6 +62,8 @@ def _sku(moment: Moment, product_id: str, size: str | None, store_id: str | None
     if fits:
         return wanted if wanted in fits else fits[0]
     product = moment.tools.catalog.get(product_id)
+    if product is not None and not product.variants:  # a feed row without a group: its id is the SKU
+        return product.product_id
     only = product.variants if product is not None and len(product.variants) == 1 else []
     return only[0].variant_id if only and (size is None or only[0].size == size) else None
 
