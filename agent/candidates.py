@@ -13,13 +13,22 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from guardrails.business import OfferBook
-from nextbest.contracts import CandidateSet, Channel, DecideRequest, Offer, OfferCandidate, OfferCheck, Store
+from nextbest.contracts import (
+    CandidateSet,
+    Channel,
+    DecideRequest,
+    Offer,
+    OfferCandidate,
+    OfferCheck,
+    ProductCandidate,
+    Store,
+)
 from nextbest.policy import OffersFile, Playbook, merge_offers
 from tools.candidates import CatalogView, SourceInput, find_products
 from tools.catalog import CatalogSearch
 from tools.data import RetailData
 from tools.inventory import InventoryAdapter
-from tools.offers import OfferChecker
+from tools.offers import OfferChecker, context_ids
 
 __all__ = ["CandidateTools", "ChannelPermissions", "gather_candidates"]
 
@@ -100,6 +109,7 @@ def _offers(
     channel: Channel | None,
     now: datetime,
     store_nearby: bool,
+    promoted: Sequence[str] = (),
 ) -> tuple[list[OfferCandidate], list[OfferCheck]]:
     if not playbook.offer_pools or not permissions.promotions_allowed:
         return [], []
@@ -113,6 +123,7 @@ def _offers(
         redemptions=permissions.redemptions or {},
         store_nearby=store_nearby,
         select=playbook.draws,
+        promoted=promoted,
     )
     currency = _currency(request, tools.catalog)
     eligible: list[OfferCandidate] = []
@@ -134,6 +145,22 @@ def _currency(request: DecideRequest, catalog: CatalogView) -> str:
     )
 
 
+def _favour_offered(
+    products: list[ProductCandidate], offers: Sequence[OfferCandidate], tools: CandidateTools
+) -> list[ProductCandidate]:
+    """Products an eligible product-specific offer covers rank above the rest, each group in its own order."""
+
+    def covered(candidate: ProductCandidate) -> bool:
+        return any(tools.offers.applies_to(offer.offer_id, candidate.product_id) for offer in offers)
+
+    return [
+        product.model_copy(
+            update={"relevance": round((1 + product.relevance if covered(product) else product.relevance) / 2, 4)}
+        )
+        for product in products
+    ]
+
+
 def gather_candidates(
     playbook: Playbook,
     request: DecideRequest,
@@ -151,9 +178,14 @@ def gather_candidates(
     given = SourceInput(request, tools.catalog, tools.inventory, search=tools.search, store=store)
     spec = playbook.candidates
     products, anchor = find_products(spec.products, given, max_products=spec.max_products, errors=errors)
+    # An event that names no product (a location ping) is promoted with the products found for it, so an offer
+    # for some products only can apply, and the products it covers then rank first.
+    promoted = [] if context_ids(request.event) else [product.product_id for product in products]
     offers, ineligible = _offers(
-        playbook, request, tools, permissions, channels[0] if channels else None, now, store is not None
+        playbook, request, tools, permissions, channels[0] if channels else None, now, store is not None, promoted
     )
+    if promoted and offers:
+        products = _favour_offered(products, offers, tools)
     return CandidateSet(
         playbook_id=playbook.id,
         anchor=anchor,

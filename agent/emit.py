@@ -51,12 +51,39 @@ def verify(proposal: ActionProposal, moment: Moment, ctx: DecisionContext) -> Po
     return post
 
 
-def _products(proposal: ActionProposal, candidates: CandidateSet) -> list[ProductPick]:
+def _sku(moment: Moment, product_id: str, size: str | None, store_id: str | None, wanted: str | None) -> str | None:
+    """The variant a pick names: the one the customer chose when it is in stock in `size` (at `store_id`), else
+    the first such variant; a one-SKU product's own id or only variant (its stock is kept by product); else None."""
+    fits = [
+        variant
+        for variant_size, variant in moment.tools.inventory.variants_in_stock(product_id, store_id)
+        if size is None or variant_size == size
+    ]
+    if fits:
+        return wanted if wanted in fits else fits[0]
+    product = moment.tools.catalog.get(product_id)
+    if product is not None and not product.variants:  # a feed row without a group: its id is the SKU
+        return product.product_id
+    only = product.variants if product is not None and len(product.variants) == 1 else []
+    return only[0].variant_id if only and (size is None or only[0].size == size) else None
+
+
+def _chosen_skus(moment: Moment) -> dict[str, str]:
+    """The variant the request named for each product group (in the cart or the order)."""
+    props = moment.request.event.properties
+    items = [*props.cart, *(props.order.items if props.order is not None else [])]
+    return {item.product_id: item.sku for item in items if item.sku}
+
+
+def _products(proposal: ActionProposal, candidates: CandidateSet, moment: Moment) -> list[ProductPick]:
     picks: list[ProductPick] = []
+    wanted = _chosen_skus(moment)
     for item in proposal.products:
         candidate = candidates.product(item.product_id)
         if candidate is None:  # validation already rejects these; never let one through
             continue
+        store_id = item.store_id or candidate.store_id
+        sku = _sku(moment, candidate.product_id, item.size, store_id, wanted.get(candidate.product_id))
         picks.append(
             ProductPick(
                 product_id=candidate.product_id,
@@ -64,7 +91,8 @@ def _products(proposal: ActionProposal, candidates: CandidateSet) -> list[Produc
                 category=candidate.category,
                 price=candidate.price,
                 size=item.size,
-                store_id=item.store_id or candidate.store_id,
+                sku=sku,
+                store_id=store_id,
                 reason=item.reason,
             )
         )
@@ -106,7 +134,7 @@ def assemble_decision(
         use_case=shown.use_case or (moment.playbook.id if moment.playbook else None),
         channel=shown.channel if has_action else None,
         placement=shown.placement if has_action else None,
-        products=_products(shown, candidates) if has_action else [],
+        products=_products(shown, candidates, moment) if has_action else [],
         offer=_offer(shown, candidates) if has_action else None,
         message=shown.message if has_action else None,
         transactional=shown.transactional and has_action,

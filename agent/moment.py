@@ -61,7 +61,7 @@ def _grouped_item(item: CartItem, data: RetailData) -> CartItem:
     if group == item.product_id:
         return item
     size = item.size or data.variant_size(item.product_id)
-    return item.model_copy(update={"product_id": group, "size": size})
+    return item.model_copy(update={"product_id": group, "size": size, "sku": item.sku or item.product_id})
 
 
 def grouped(request: DecideRequest, data: RetailData | None) -> DecideRequest:

@@ -172,6 +172,25 @@ def product(offer: Offer, at: Situation) -> str | None:
     return f"no product in context is one of {_listed(wanted)}"
 
 
+def is_product_specific(offer: Offer) -> bool:
+    """Whether the offer names the products it applies to (by category, type, brand or id)."""
+    wanted = offer.eligibility
+    return bool(wanted.categories or wanted.product_types or wanted.brands or wanted.product_ids)
+
+
+def applies_to(offer: Offer, item: Product) -> bool:
+    """Whether the offer's product filters (the rules above) admit `item`; an offer without filters admits all."""
+    wanted = offer.eligibility
+    path = _product_path(item)
+    ids = {item.product_id, *(variant.variant_id for variant in item.variants)}
+    return (
+        (not wanted.categories or item.category in wanted.categories)
+        and (not wanted.product_types or any(path[: len(p)] == p for p in map(_type_path, wanted.product_types)))
+        and (not wanted.brands or (item.brand or "").lower() in {name.lower() for name in wanted.brands})
+        and (not wanted.product_ids or bool(ids & set(wanted.product_ids)))
+    )
+
+
 def limit(offer: Offer, at: Situation) -> str | None:
     cap = offer.eligibility.per_customer_limit
     if cap is not None and at.redemptions.get(offer.offer_id, 0) >= cap:

@@ -64,6 +64,10 @@ class InventoryAdapter(Protocol):
         """Units available; `None` for size or store means all sizes or all locations."""
         ...
 
+    def variants_in_stock(self, product_id: str, store_id: str | None = None) -> Sequence[tuple[str | None, str]]:
+        """(size, variant id) of each variant with a unit (at `store_id`, when given), in stock order."""
+        ...
+
     def stores_near(self, lat: float, lon: float, radius_km: float) -> Sequence[tuple[Store, float]]:
         """Physical stores within `radius_km`, nearest first, with their distance in km."""
         ...
@@ -106,12 +110,8 @@ class InventoryIndex(InventoryAdapter):
         ]
         return sorted(((s, d) for s, d in found if d <= radius_km), key=lambda hit: (hit[1], hit[0].store_id))
 
-    def variant_in_stock(self, product_id: str, size: str | None) -> str | None:
-        """A variant of the product with a unit in `size` (any size when None), else None."""
-        for variant_size, variant_id in self.matrix.variants_in_stock(product_id):
-            if size is None or variant_size == size:
-                return variant_id
-        return None
+    def variants_in_stock(self, product_id: str, store_id: str | None = None) -> Sequence[tuple[str | None, str]]:
+        return list(self.matrix.variants_in_stock(product_id, store_id))
 
 
 class InventoryQuery(Contract):

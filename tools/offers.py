@@ -15,9 +15,9 @@ from types import MappingProxyType
 
 from nextbest.contracts import Channel, Event, Offer, OfferCheck, Product, Profile
 
-from ._offer_rules import RULES, Situation, context_ids
+from ._offer_rules import RULES, Situation, applies_to, context_ids, is_product_specific
 
-__all__ = ["OfferChecker", "effective_discount"]
+__all__ = ["OfferChecker", "context_ids", "effective_discount"]
 
 _NONE_REDEEMED: Mapping[str, int] = MappingProxyType({})
 
@@ -74,14 +74,16 @@ class OfferChecker:
         store_nearby: bool = False,
         select: Callable[[Offer], bool] | None = None,
         categories: Sequence[str] | None = None,
+        promoted: Sequence[str] = (),
     ) -> list[OfferCheck]:
         """One check per offer (only those `select` accepts, when given), in offer-book order.
 
-        `categories` adds the categories the caller means to promote to those seen in the event.
+        `categories` adds the categories the caller means to promote to those seen in the event, and
+        `promoted` the products (a geo push's items in stock nearby) to the products the event names.
         """
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        ids = context_ids(event)
+        ids = [*context_ids(event), *promoted]
         products = self._resolve(ids)
         situation = Situation(
             profile=profile,
@@ -96,6 +98,11 @@ class OfferChecker:
             product_ids=frozenset(ids) | frozenset(product.product_id for product in products.values()),
         )
         return [self._check(offer, situation) for offer in self._offers.values() if select is None or select(offer)]
+
+    def applies_to(self, offer_id: str, product_id: str) -> bool:
+        """Whether a product-specific offer of this book covers the product (False for an offer open to all)."""
+        offer, product = self._offers.get(offer_id), self._products.get(product_id)
+        return offer is not None and product is not None and is_product_specific(offer) and applies_to(offer, product)
 
     def _check(self, offer: Offer, situation: Situation) -> OfferCheck:
         reasons = [reason for rule in RULES if (reason := rule(offer, situation)) is not None]

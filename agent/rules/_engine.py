@@ -47,6 +47,12 @@ def _size_for(product: ProductCandidate) -> str | None:
     return product.sizes_in_stock[0] if product.sizes_in_stock else None
 
 
+def sizes_fit(chosen: list[ProductCandidate]) -> bool:
+    """Every chosen product the customer gave a size for is in stock in it (and there is one such product)."""
+    sized = [product for product in chosen if product.preferred_size]
+    return bool(sized) and all(product.preferred_size in product.sizes_in_stock for product in sized)
+
+
 def _message(
     playbook: Playbook,
     brand: Brand,
@@ -66,6 +72,8 @@ def _message(
         return rendered if name.strip() else without_empty_name(rendered)
 
     body = fill(template.body)
+    if template.size_line and sizes_fit(chosen):
+        body = f"{body} {fill(template.size_line)}"
     if offer is not None and template.offer_line:
         body = f"{body} {fill(template.offer_line)}"
     return MessageCopy(

@@ -32,6 +32,9 @@ class ProductPick(Contract):
     category: str | None = None
     price: NonNegativeFloat | None = None
     size: str | None = None
+    sku: str | None = Field(
+        default=None, description="The variant (the feed's `id`) in stock in `size`, at `store_id` when given"
+    )
     store_id: str | None = None
     reason: str | None = None
 

@@ -90,6 +90,8 @@ def _length_warnings(playbook: Playbook, moment: SampleMoment, document: YamlDoc
         return []
     values, limits = moment.values, playbook.limits
     body = render(template.body, values)
+    if template.size_line:  # the longest copy: the sizes fit
+        body = f"{body} {render(template.size_line, values)}"
     if moment.offer is not None and template.offer_line:
         body = f"{body} {render(template.offer_line, values)}"
     rendered = {

@@ -87,6 +87,11 @@ class MessageTemplate(Strict):
     offer_line: Annotated[str, Field(max_length=300)] | None = Field(
         default=None, description="Appended to the body only when an offer is attached; may use {offer.*}"
     )
+    size_line: Annotated[str, Field(max_length=300)] | None = Field(
+        default=None,
+        description="Appended to the body (before the offer line) only when every chosen product the customer "
+        "gave a size for is in stock in that size",
+    )
 
 
 class Limits(Strict):

@@ -36,6 +36,7 @@ MESSAGE_TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "cta": COMMON_FIELDS,
     # only rendered when an offer is attached, so only it may name the offer
     "offer_line": COMMON_FIELDS | OFFER_FIELDS,
+    "size_line": COMMON_FIELDS,
 }
 """The variables each key of `fallback.message` may use."""
 

@@ -49,6 +49,7 @@ from .interface import (
 
 __all__ = [
     "NO_STOCK_ROW",
+    "RETAIL_FILE",
     "STOCK_SCHEMA",
     "Changes",
     "DataSet",

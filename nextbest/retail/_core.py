@@ -133,6 +133,12 @@ def _write_links(
     )
 
 
+def _same_links(dialect: Dialect, conn: Any, links: Sequence[ProductLink], kinds: Iterable[str]) -> bool:
+    sql = "SELECT product_id, kind, linked_id, score, support FROM links WHERE kind = ?"
+    stored = {tuple(row) for kind in kinds for row in dialect.execute(conn, sql, (kind,)).fetchall()}
+    return stored == {(k.product_id, k.kind.value, k.linked_id, k.score, k.support) for k in links}
+
+
 def _with_links(product: Product, linked: dict[str, dict[str, list[str]]]) -> Product:
     """The product with its link fields taken from the links table, the one source of truth for them."""
     fields = {name: linked[kind].get(product.product_id, []) for kind, name in _LINK_FIELDS.items()}
@@ -146,10 +152,13 @@ def _write_products(dialect: Dialect, conn: Any, batch: RetailBatch, result: Wri
     if declared:
         owners = {link.product_id for link in declared}
         _write_links(dialect, conn, declared, {link.kind.value for link in declared}, owners)
-    if batch.links is not None:
-        _write_links(dialect, conn, batch.links, {*batch.link_kinds, *(link.kind.value for link in batch.links)}, None)
+    kinds = {*batch.link_kinds, *(link.kind.value for link in batch.links or ())}
+    if batch.links is not None and _same_links(dialect, conn, batch.links, kinds):  # a re-import changes nothing
+        result.count("links").unchanged = len(batch.links)
+    elif batch.links is not None:
+        _write_links(dialect, conn, batch.links, kinds, None)
     linked = {kind: _links_of(dialect, conn, kind) for kind in _LINK_FIELDS}
-    if batch.links is not None:  # a new set of links rewrites every product it touches
+    if batch.links is not None and not result.count("links").unchanged:  # new links rewrite the products they touch
         stored = [
             _load_model(Product, body) for (body,) in dialect.execute(conn, "SELECT body FROM products").fetchall()
         ]

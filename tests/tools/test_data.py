@@ -53,7 +53,8 @@ def test_variant_ids_resolve_to_their_group() -> None:
     data = _data()
     assert [data.resolve(i) for i in ("sku-l-l", "grp-lamp", "nope")] == ["grp-lamp", "grp-lamp", "nope"]
     assert data.variant_size("sku-l-s") == "small"
-    assert data.inventory.variant_in_stock("grp-lamp", "large") == "sku-l-l"
+    assert sorted(data.inventory.variants_in_stock("grp-lamp")) == [("large", "sku-l-l"), ("small", "sku-l-s")]
+    assert data.inventory.variants_in_stock("grp-lamp", store_id="st-9") == [("small", "sku-l-s")]
 
 
 def test_stock_rolls_up_by_size_and_store() -> None:

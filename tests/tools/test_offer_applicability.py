@@ -117,3 +117,26 @@ def test_with_offers_keeps_the_product_lookups() -> None:
     )
     (check,) = checker.check(profile=None, event=event, channel=None, cart_value=0, now=NOW)
     assert check.eligible
+
+
+def test_an_offer_applies_to_the_products_its_filters_name() -> None:
+    from nextbest.contracts import Offer, Product, Variant
+    from tools._offer_rules import applies_to, is_product_specific
+
+    harness = Product(product_id="PX-00912", title="Harness", category="Pet Supplies", price=20,
+                      product_type="Pet Supplies > Dog Walking > Harnesses", brand="Barkwell",
+                      variants=[Variant(variant_id="PX-00912-NVY-L", size="L")])  # fmt: skip
+    toy = harness.model_copy(
+        update={"product_id": "PX-00777", "product_type": "Pet Supplies > Dog Toys", "variants": []}
+    )
+
+    def offer(**eligibility: object) -> Offer:
+        return Offer.model_validate({"offer_id": "o-1", "title": "Deal", "pool": "geo", "discount_percent": 10,
+                                     "eligibility": eligibility})  # fmt: skip
+
+    walking = offer(product_types=["Pet Supplies > Dog Walking"])
+    assert is_product_specific(walking) and applies_to(walking, harness) and not applies_to(walking, toy)
+    by_variant = offer(product_ids=["PX-00912-NVY-L"])
+    assert applies_to(by_variant, harness) and not applies_to(by_variant, toy)
+    assert not applies_to(offer(brands=["Whiskerly"]), harness)
+    assert not is_product_specific(offer()) and applies_to(offer(), toy)

@@ -235,13 +235,30 @@ def nearby_stock(given: SourceInput) -> Hits:
     return [SourceHit(h.product_id, ProductSource.NEARBY_STOCK, h.relevance) for h in hits], None
 
 
-def _any_stock(given: SourceInput, store: Store) -> list[str]:
+def _any_stock(given: SourceInput, store: Store, *, limit: int = 12, scan: int = 60) -> list[str]:
+    """Products in stock at the store from every category, spread over each category's subcategories (a
+    catalog with one top-level category still shows several kinds of product)."""
+    categories = given.catalog.categories
+    per_category = max(3, limit // max(len(categories), 1))
     found: list[str] = []
-    for category in given.catalog.categories:
-        for product in given.catalog.in_category(category)[:3]:
-            if given.inventory.available(product.product_id, store_id=store.store_id) > 0:
-                found.append(product.product_id)
-    return found[:12]
+    for category in categories:
+        stocked = [
+            product
+            for product in given.catalog.in_category(category)[:scan]
+            if given.inventory.available(product.product_id, store_id=store.store_id) > 0
+        ]
+        found += [product.product_id for product in _spread(stocked)[:per_category]]
+    return found[:limit]
+
+
+def _spread(products: list[Product]) -> list[Product]:
+    """The first product of each subcategory, then the second of each, ...; otherwise in the given order."""
+    seen: Counter[str | None] = Counter()
+    ranked: list[tuple[int, Product]] = []
+    for product in products:
+        ranked.append((seen[product.subcategory], product))
+        seen[product.subcategory] += 1
+    return [product for _, product in sorted(ranked, key=lambda pair: pair[0])]
 
 
 def _category_key(name: str) -> str:

@@ -23,10 +23,10 @@ from evals.scenario import Scenario, load_scenarios
 from nextbest.contracts import DecisionRow
 from nextbest.errors import NextbestError, PolicyError
 from nextbest.settings import Settings
-from nextbest.world import World, load_world
 
 from ._eval_ope import logged_rows, ope_lines, posteriors_for
-from ._output import err, fail, for_people, warn
+from ._loaded import loaded_world
+from ._output import err, fail, for_people
 from ._policy_output import findings_table, lint_lines, lint_summary, policy_show, show_lines, show_tables, tokens_table
 
 __all__ = ["policy_app"]
@@ -40,14 +40,6 @@ policy_app = typer.Typer(
 PathArgument = Annotated[
     Path | None, typer.Argument(help="The policy folder; defaults to NEXTBEST_POLICY_DIR (prompts/)")
 ]
-
-
-def _load_world() -> World | None:
-    try:
-        return load_world()
-    except (NextbestError, OSError, ValueError) as exc:
-        warn(f"demo world unavailable, offer and category checks skipped: {exc}")
-        return None
 
 
 @policy_app.command()
@@ -69,7 +61,7 @@ def lint(
     from agent.prompt import PromptTokens
 
     report = lint_policy_dir(
-        root, world=_load_world(), token_budget=budget or settings.prompt_token_budget, sizer=PromptTokens()
+        root, world=loaded_world(settings), token_budget=budget or settings.prompt_token_budget, sizer=PromptTokens()
     )
     console = Console()
     if as_json:

@@ -108,8 +108,8 @@ def test_a_source_that_needs_a_store_is_skipped_without_one() -> None:
     assert not nearby.ready(_given(request))
     assert find_products([ProductSource.NEARBY_STOCK], _given(request), max_products=5, errors=[]) == ([], None)
     with_store, _ = find_products([ProductSource.NEARBY_STOCK], _given(request, store=CAFE), max_products=5, errors=[])
-    # No history: the store's first stocked items per category (S1 is not among the first three).
-    assert [(p.product_id, p.store_id, p.available) for p in with_store] == [("F1", "ST1", 3)]
+    # No history: the items the store has in stock (D1 and K1 have none there), in id order.
+    assert [(p.product_id, p.store_id, p.available) for p in with_store] == [("F1", "ST1", 3), ("S1", "ST1", 2)]
 
 
 def test_search_results_lead_the_session_intent() -> None:
@@ -135,3 +135,19 @@ def test_a_failing_source_is_recorded_and_the_others_still_run() -> None:
     )
     assert [p.product_id for p in products] == ["D1"]
     assert errors == ["session_intent: catalog search failed: connection refused"]
+
+
+def test_without_history_nearby_stock_spreads_one_category_over_its_subcategories() -> None:
+    # A catalog with one top-level category (a pet shop: "Pet Supplies > ..."): the first product of every
+    # subcategory comes before the second of any, so the invitation shows several kinds of product.
+    kinds = {"coats": 5, "toys": 2, "litter": 1}
+    products = [
+        Product(product_id=f"{kind[:2]}-{n}", title=f"{kind} {n}", category="Pet Supplies", subcategory=kind, price=9)
+        for kind, count in kinds.items()
+        for n in range(count)
+    ]
+    rows = [StockLevel(product_id=p.product_id, store_id="ST1", quantity=1) for p in products]
+    catalog = CatalogView({p.product_id: p for p in products})
+    given = SourceInput(_request(), catalog, InventoryIndex(rows, [CAFE]), store=CAFE)
+    found, _ = find_products([ProductSource.NEARBY_STOCK], given, max_products=4, errors=[])
+    assert [p.product_id for p in found] == ["co-0", "li-0", "to-0", "co-1"]
