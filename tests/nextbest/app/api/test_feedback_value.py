@@ -59,12 +59,15 @@ def test_bad_values_are_422_naming_the_problem(api_client: Callable[..., TestCli
         "value and currency go together": {"outcome": "converted", "currency": "EUR"},
         "not an ISO 4217 currency": {"outcome": "converted", "value": 12.0, "currency": "EUX"},
         "greater than or equal to 0": {"outcome": "converted", "value": -0.01, "currency": "EUR"},
-        "finite number": {"outcome": "converted", "value": "Infinity", "currency": "EUR"},
+        "valid number": {"outcome": "converted", "value": True, "currency": "EUR"},
     }
     for message, fields in cases.items():
         answer = client.post("/v1/feedback", json=base | fields)
         assert answer.status_code == 422, (fields, answer.text)
         assert message in answer.text, answer.text
+    endless = json.dumps(base | {"outcome": "converted", "currency": "EUR"})[:-1] + ', "value": 1e999}'
+    answer = client.post("/v1/feedback", content=endless, headers={"content-type": "application/json"})
+    assert answer.status_code == 422 and "finite number" in answer.text, answer.text
     without = client.post("/v1/feedback", json=base | {"outcome": "converted", "value": 12.0})
     assert without.status_code == 422 and "currency" in without.text
     answer = client.post("/v1/feedback", json=base | {"outcome": "converted", "value": 0, "currency": "BRL"})
