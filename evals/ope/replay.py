@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
@@ -39,7 +40,14 @@ Posteriors = Mapping[tuple[str, str], ArmStats]
 
 def _records(path: Path) -> list[dict[str, object]]:
     if path.suffix == ".parquet":
-        return pq.read_table(path).to_pylist()
+        table = pq.read_table(path)
+        records = table.to_pylist()
+        # arrow gives a map column back as (key, value) pairs; the rows take a mapping
+        for name in [f.name for f in table.schema if pa.types.is_map(f.type)]:
+            for record in records:
+                if isinstance(pairs := record[name], list):
+                    record[name] = dict(pairs)
+        return records
     import orjson
 
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from babel.numbers import list_currencies
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from ._common import Contract, Identifier, Timestamp
 
@@ -34,16 +34,33 @@ class FeedbackOutcome(StrEnum):
     FAILED = "failed"
 
 
+def _value_rules(schema: dict[str, Any]) -> None:
+    """The validator's rules, stated in the schema too, so a client generated from it cannot break them."""
+    for name in ("value", "currency"):
+        schema["properties"][name].pop("default", None)  # leave the key out; null is not a value to send
+    schema["dependencies"] = {"value": ["currency"], "currency": ["value"]}
+    schema["if"] = {"properties": {"outcome": {"not": {"const": FeedbackOutcome.CONVERTED.value}}}}
+    schema["then"] = {"properties": {"value": False, "currency": False}}
+
+
 class FeedbackRequest(Contract):
     """One outcome of a decision; a `converted` one may carry the order's value, with its currency."""
+
+    model_config = ConfigDict(json_schema_extra=_value_rules)
 
     decision_id: Identifier
     outcome: FeedbackOutcome
     occurred_at: Timestamp
-    value: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = Field(
+    value: Annotated[
+        float | None,
+        Field(ge=0, allow_inf_nan=False, strict=True),  # a number: not "12", not true
+        WithJsonSchema({"type": "number", "minimum": 0}),  # absent, not null, in what clients send
+    ] = Field(
         default=None, description="What the conversion was worth (only on a `converted` outcome; needs `currency`)"
     )
-    currency: CurrencyCode | None = Field(default=None, description="ISO 4217 code of `value`; required with it")
+    currency: Annotated[CurrencyCode | None, WithJsonSchema({"type": "string", "enum": sorted(_CURRENCIES)})] = Field(
+        default=None, description="ISO 4217 code of `value`; required with it"
+    )
 
     @model_validator(mode="after")
     def _valued_conversion(self) -> FeedbackRequest:
