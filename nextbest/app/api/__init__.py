@@ -27,6 +27,7 @@ from ._replay import mark_replay
 from ._reports import install_report_routes
 from ._scopes import Access, PrincipalDep, authorize
 from ._subjects import install_subject_routes
+from ._writes import install_write_routes
 
 __all__ = ["create_app"]
 
@@ -93,6 +94,7 @@ def create_app(
     install_subject_routes(app)
     install_ops_routes(app)
     install_report_routes(app)
+    install_write_routes(app)
     install_openapi(app, AccessDoc.from_settings(settings))
     return app
 
