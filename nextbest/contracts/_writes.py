@@ -9,8 +9,9 @@ from ._world import Store
 
 __all__ = ["MAX_WRITE_ITEMS", "InventoryWrite", "KindCounts", "StockUpdate", "StoresWrite", "WriteAck"]
 
-MAX_WRITE_ITEMS = 10_000
-"""Items per write call; a bigger change is a feed for `nextbest import`."""
+MAX_WRITE_ITEMS = 2_000
+"""Items per write call (2,000 stock items fit the default 256 KiB body); a bigger change is a feed for
+`nextbest import`."""
 
 
 class StockUpdate(Contract):
