@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -107,6 +108,8 @@ def _routes(app: FastAPI) -> None:
             "policy_version": runtime.policies.current().version,
             "model": runtime.settings.model,
             "ledger": type(runtime.ledger).__name__,
+            "data_version": runtime.data.version,  # the retail data this worker serves (README "Live changes")
+            "worker": os.getpid(),
         }
 
     @app.get("/v1/schema", tags=["contracts"])

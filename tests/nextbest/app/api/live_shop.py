@@ -42,23 +42,28 @@ STOCK = [
 ]
 
 
-def seed(client: TestClient | Any, base: str = "") -> None:
-    """Write the shop through the routes (the first write drops the demo)."""
+def seed(client: TestClient | Any, base: str = "") -> int:
+    """Write the shop through the routes (the first write drops the demo); the data version it reached."""
     for product in (FILTER, HEATER):
         response = client.put(f"{base}/v1/catalog/products/{product['product_id']}", json=product, headers=AUTH)
         assert response.status_code == 200, response.text
     assert client.post(f"{base}/v1/stores", json={"stores": STORES}, headers=AUTH).status_code == 200
-    assert client.post(f"{base}/v1/inventory", json={"items": STOCK}, headers=AUTH).status_code == 200
+    response = client.post(f"{base}/v1/inventory", json={"items": STOCK}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    version: int = response.json()["version"]
+    return version
 
 
 def cart_request(event_id: str) -> dict[str, Any]:
-    """A cart left with both products in it, by a customer who accepts email."""
+    """A cart left with both products in it, by a customer who accepts email (one customer per event, so no
+    contact cap ever answers `none`)."""
+    user = f"diver-{event_id}"
     return {
         "event": {
             "event_id": event_id,
             "type": "cart_abandoned",
             "occurred_at": "2026-11-28T09:05:00+10:00",
-            "user_id": "diver-5521",
+            "user_id": user,
             "properties": {
                 "cart": [
                     {"product_id": "aq-311.k", "size": "80l", "price": 129.0},
@@ -68,7 +73,7 @@ def cart_request(event_id: str) -> dict[str, Any]:
             },
         },
         "profile": {
-            "user_id": "diver-5521",
+            "user_id": user,
             "identities": {"email": "mara.k@reef.example"},
             "traits": {"first_name": "Mara"},
             "consent": {"email": True, "push": True},
