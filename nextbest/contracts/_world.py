@@ -69,8 +69,8 @@ class Store(Contract):
     store_id: Identifier = Field(description="GMC `store_code`")
     name: str
     city: str = ""
-    lat: Annotated[float, Field(ge=-90, le=90)]
-    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90, strict=True)]  # strict: `false` is not a latitude
+    lon: Annotated[float, Field(ge=-180, le=180, strict=True)]
     timezone: TimeZoneName = "UTC"
 
 
