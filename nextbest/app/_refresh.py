@@ -94,6 +94,9 @@ class DataRefresher:
         self._poll_s = poll_s
         self._index = index
         self._task: asyncio.Task[None] | None = None
+        # The poll and a write route may refresh at once: one at a time, or an older change set could be
+        # applied after a newer one.
+        self._lock = asyncio.Lock()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="nextbest-data-refresh")
@@ -115,22 +118,26 @@ class DataRefresher:
 
     async def refresh(self) -> bool:
         """One poll; True when something was applied."""
-        if await self._store.version() == self._data.version:
-            return False
-        changes = await self._store.changes_since(self._data.version)
-        products_changed = bool(changes.reset or changes.products or changes.deleted_products)
-        if changes.reset:
-            self._data.replace(await load_data(self._store))
-        else:
-            self._data.apply(changes)
-        if products_changed and self._index is not None:
-            products = list(self._data.products.values())  # a copy: the next poll may edit the view meanwhile
-            await asyncio.to_thread(self._follow_index, self._index, products)
-        return True
+        async with self._lock:
+            if await self._store.version() == self._data.version:
+                return False
+            changes = await self._store.changes_since(self._data.version)
+            before = set(self._data.products)
+            if changes.reset:
+                self._data.replace(await load_data(self._store))
+            else:
+                self._data.apply(changes)
+            if (changes.reset or changes.products or changes.deleted_products) and self._index is not None:
+                products = list(self._data.products.values())  # a copy: the next poll may edit the view meanwhile
+                removed = sorted(before - set(self._data.products))
+                await asyncio.to_thread(self._follow_index, self._index, products, removed)
+            return True
 
-    def _follow_index(self, index: CatalogIndex, products: list[Product]) -> None:
+    def _follow_index(self, index: CatalogIndex, products: list[Product], removed: list[str]) -> None:
         inventory = self._data.inventory
         try:
+            if removed:
+                index.remove(removed)
             index.upsert(products, lambda pid: inventory.available(pid))
         except NextbestError as exc:
             log.warning("catalog index did not follow the change: %s", exc)

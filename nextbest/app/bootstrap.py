@@ -51,6 +51,8 @@ class Runtime:
     subjects: SubjectStore
     policies: ReloadingPolicies
     exit_stack: AsyncExitStack
+    refresher: DataRefresher | None = None
+    """Follows the retail store into `data` (None without a store); the write routes call its `refresh()`."""
 
     async def aclose(self) -> None:
         await self.decider.drain()
@@ -127,7 +129,7 @@ async def open_retail_data(settings: Settings, clock: Clock) -> tuple[RetailStor
 
 async def _start_refresher(
     settings: Settings, store: RetailStore, data: RetailData, index: CatalogIndex | None, stack: AsyncExitStack
-) -> None:
+) -> DataRefresher:
     owner: CatalogIndex | None = None
     if index is not None and settings.chroma_url:
         owner = index
@@ -138,6 +140,7 @@ async def _start_refresher(
     refresher = DataRefresher(store, data, poll_s=settings.data_poll_ms / 1000, index=owner)
     await refresher.start()
     stack.push_async_callback(refresher.stop)
+    return refresher
 
 
 async def open_runtime(
@@ -178,8 +181,7 @@ async def open_runtime(
         model = build_model(settings, client)
     index = _search(settings, data, stack) if search == "auto" else None
     rules_search = _cached(settings, index) if search == "auto" else search
-    if retail is not None:
-        await _start_refresher(settings, retail, data, index, stack)
+    refresher = await _start_refresher(settings, retail, data, index, stack) if retail is not None else None
     tools = CandidateTools(
         catalog=data.catalog,
         inventory=data.inventory,
@@ -209,4 +211,5 @@ async def open_runtime(
         subjects=subjects,
         policies=reloading,
         exit_stack=stack,
+        refresher=refresher,
     )

@@ -79,9 +79,11 @@ from ._world import (
     Store,
     Variant,
 )
+from ._writes import MAX_WRITE_ITEMS, InventoryWrite, KindCounts, StockUpdate, StoresWrite, WriteAck
 
 __all__ = [
     "LOG_SCHEMA_VERSION",
+    "MAX_WRITE_ITEMS",
     "OUTBOUND_CHANNELS",
     "ActionKind",
     "ActionProposal",
@@ -117,6 +119,8 @@ __all__ = [
     "GuardrailVerdict",
     "Identifier",
     "Interval",
+    "InventoryWrite",
+    "KindCounts",
     "KnownEventType",
     "LiftReport",
     "LinkKind",
@@ -153,11 +157,14 @@ __all__ = [
     "RememberedEvent",
     "RevenueLift",
     "StockLevel",
+    "StockUpdate",
     "Store",
+    "StoresWrite",
     "SubjectErased",
     "SubscriptionState",
     "TimeZoneName",
     "Traits",
     "Variant",
     "VerdictOutcome",
+    "WriteAck",
 ]

@@ -24,14 +24,18 @@ class Availability(StrEnum):
     BACKORDER = "backorder"
 
 
+Money = Annotated[float, Field(ge=0, strict=True)]
+"""A price: a number, never `true` (strict, so the API rejects what its schema rejects)."""
+
+
 class Variant(Contract):
     """One sellable SKU of a product (a GMC row): the product is its `item_group_id`, this is its `id`."""
 
     variant_id: Identifier
     size: str | None = None
     color: str | None = None
-    price: NonNegativeFloat | None = Field(default=None, description="None: the product's price")
-    sale_price: NonNegativeFloat | None = None
+    price: Money | None = Field(default=None, description="None: the product's price")
+    sale_price: Money | None = None
     availability: Availability = Availability.IN_STOCK
     gtin: str | None = None
     link: str | None = None
@@ -48,8 +52,8 @@ class Product(Contract):
     subcategory: str | None = Field(default=None, description="The second level of `product_type`")
     product_type: str | None = Field(default=None, description="The full `>` path, e.g. 'Camping > Tents'")
     brand: str | None = None
-    price: NonNegativeFloat
-    sale_price: NonNegativeFloat | None = None
+    price: Money
+    sale_price: Money | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     description: str = ""
     link: str | None = None
@@ -59,7 +63,7 @@ class Product(Contract):
     variants: list[Variant] = Field(default_factory=list, description="Empty when the product is sold as one SKU")
     bought_together: list[Identifier] = Field(default_factory=list)
     compatible_with: list[Identifier] = Field(default_factory=list)
-    margin: Annotated[float, Field(ge=0, le=1)] = 0.3
+    margin: Annotated[float, Field(ge=0, le=1, strict=True)] = 0.3
     attributes: dict[str, str] = Field(
         default_factory=dict, description="Feed columns without a field of their own (custom labels, GTIN...)"
     )
@@ -69,8 +73,8 @@ class Store(Contract):
     store_id: Identifier = Field(description="GMC `store_code`")
     name: str
     city: str = ""
-    lat: Annotated[float, Field(ge=-90, le=90)]
-    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90, strict=True)]  # strict: `false` is not a latitude
+    lon: Annotated[float, Field(ge=-180, le=180, strict=True)]
     timezone: TimeZoneName = "UTC"
 
 

@@ -135,6 +135,13 @@ class CatalogIndex:
             seconds=time.perf_counter() - started,
         )
 
+    def remove(self, ids: Iterable[str]) -> None:
+        """Drop these products from the index; ids it does not hold are ignored."""
+        wanted = list(dict.fromkeys(ids))
+        with _store_errors("remove"):
+            for chunk in _chunks(wanted, self._batch_size):
+                self._collection.delete(ids=chunk)
+
     def search(self, query: str, flt: CatalogFilter, k: int = 10) -> list[CatalogHit]:
         """The `k` products closest to a free-text query among those `flt` admits, best first."""
         if not query.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -29,6 +30,7 @@ from ._replay import mark_replay
 from ._reports import install_report_routes
 from ._scopes import Access, PrincipalDep, authorize
 from ._subjects import install_subject_routes
+from ._writes import install_write_routes
 
 __all__ = ["create_app"]
 
@@ -95,6 +97,7 @@ def create_app(
     install_subject_routes(app)
     install_ops_routes(app)
     install_report_routes(app)
+    install_write_routes(app)
     install_openapi(app, AccessDoc.from_settings(settings))
     return app
 
@@ -107,6 +110,8 @@ def _routes(app: FastAPI) -> None:
             "policy_version": runtime.policies.current().version,
             "model": runtime.settings.model,
             "ledger": type(runtime.ledger).__name__,
+            "data_version": runtime.data.version,  # the retail data this worker serves (README "Live changes")
+            "worker": os.getpid(),
         }
 
     @app.get("/v1/schema", tags=["contracts"])

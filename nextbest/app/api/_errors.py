@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from nextbest.errors import NotFoundError, PolicyError, StoreError
 
@@ -58,12 +59,23 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_request", "the request does not match the schema", fields), status_code=422)
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+def _allowed(request: Request) -> str:
+    """Every method some route takes at this path: Starlette's 405 names only the first route's (one path may
+    have a route per method, as `PUT` and `DELETE /v1/catalog/products/{id}` do)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed(request)}
     return JSONResponse(
-        error_body(error_code(exc.status_code), str(exc.detail)),
-        status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        error_body(error_code(exc.status_code), str(exc.detail)), status_code=exc.status_code, headers=headers
     )
 
 

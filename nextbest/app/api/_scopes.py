@@ -50,6 +50,10 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope] = {
     ("POST", "/v1/policies/reload"): Scope.SECRET,
     ("GET", "/v1/reports/lift"): Scope.SECRET,
     ("DELETE", "/v1/subjects/{subject_id}"): Scope.SECRET,
+    ("PUT", "/v1/catalog/products/{product_id}"): Scope.SECRET,
+    ("DELETE", "/v1/catalog/products/{product_id}"): Scope.SECRET,
+    ("POST", "/v1/inventory"): Scope.SECRET,
+    ("POST", "/v1/stores"): Scope.SECRET,
 }
 
 _GRANTS: dict[Scope, frozenset[Scope]] = {

@@ -68,6 +68,16 @@ def test_products_gone_from_the_catalog_are_removed(
     assert "P01" not in {hit.product_id for hit in index.search("winter coat", EVERYTHING, k=20)}
 
 
+def test_remove_drops_the_named_products_and_ignores_unknown_ids(index: CatalogIndex, catalog: list[Product]) -> None:
+    before = index.count()
+    index.remove(["P01", "no-such-product", "P01"])
+
+    assert index.count() == before - 1
+    assert "P01" not in {hit.product_id for hit in index.search("winter coat", EVERYTHING, k=20)}
+    with pytest.raises(NotFoundError):
+        index.similar("P01", EVERYTHING)
+
+
 def test_stock_flips_are_metadata_only(index: CatalogIndex, catalog: list[Product], stock: dict[str, int]) -> None:
     stock["P02"] = 3
     stock["P01"] = 0

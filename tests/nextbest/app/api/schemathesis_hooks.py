@@ -17,6 +17,10 @@ def before_call(context: Any, case: Any, kwargs: Any) -> None:
     """`profile.user_id` must equal `event.user_id` when both are given, and an event's Segment twins must agree
     with its own fields, on `/v1/decide` and `/v1/events` alike (every phase, so not `map_body`)."""
     body = case.body
+    if (case.method.upper(), case.operation.path) == ("PUT", "/v1/catalog/products/{product_id}"):
+        if isinstance(body, dict) and isinstance(case.path_parameters, dict) and "product_id" in body:
+            body["product_id"] = case.path_parameters.get("product_id")  # the path and the body name one product
+        return
     if (case.method.upper(), case.operation.path) == ("POST", "/v1/events") and isinstance(body, dict):
         batch = body.get("batch")
         for event in batch if isinstance(batch, list) else [body]:

@@ -105,6 +105,10 @@ def test_the_security_scheme_is_published_only_when_keys_are_configured(settings
         ("GET", "/v1/reports/lift"),
         ("POST", "/v1/events"),
         ("DELETE", "/v1/subjects/{subject_id}"),
+        ("PUT", "/v1/catalog/products/{product_id}"),
+        ("DELETE", "/v1/catalog/products/{product_id}"),
+        ("POST", "/v1/inventory"),
+        ("POST", "/v1/stores"),
     }
     publishable = {
         ("POST", "/v1/decide"),

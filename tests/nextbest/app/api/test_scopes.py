@@ -34,6 +34,18 @@ def _events() -> tuple[dict[str, Any], dict[str, str]]:
     return {"batch": [event]}, {}
 
 
+def _product() -> tuple[dict[str, Any], dict[str, str]]:
+    return {"product_id": "scope-lamp", "title": "Desk lamp", "category": "Lighting", "price": 31.0}, {}
+
+
+def _inventory() -> tuple[dict[str, Any], dict[str, str]]:
+    return {"items": [{"id": "scope-lamp", "store_code": "st-1", "quantity": 2}]}, {}
+
+
+def _stores() -> tuple[dict[str, Any], dict[str, str]]:
+    return {"stores": [{"store_id": "st-1", "name": "First", "lat": 1.5, "lon": 2.5}]}, {}
+
+
 # (method, path, body and headers) -> the status for each caller: no key, publishable, secret.
 CASES: list[tuple[str, str, Callable[[], tuple[dict[str, Any], dict[str, str]]] | None, tuple[int, int, int]]] = [
     ("GET", "/healthz", None, (200, 200, 200)),
@@ -51,6 +63,11 @@ CASES: list[tuple[str, str, Callable[[], tuple[dict[str, Any], dict[str, str]]] 
     ("GET", "/v1/reports/lift", None, (401, 403, 200)),
     ("POST", "/v1/events", _events, (401, 200, 200)),
     ("DELETE", "/v1/subjects/{subject_id}", None, (401, 403, 200)),
+    # 409: past auth, these clients decide over a handed-in world, with no retail store to write to
+    ("PUT", "/v1/catalog/products/{product_id}", _product, (401, 403, 409)),
+    ("DELETE", "/v1/catalog/products/{product_id}", None, (401, 403, 409)),
+    ("POST", "/v1/inventory", _inventory, (401, 403, 409)),
+    ("POST", "/v1/stores", _stores, (401, 403, 409)),
 ]
 
 
@@ -85,6 +102,7 @@ def test_route_under_each_scope(
     if key is not None:
         headers = headers | {"Authorization": f"Bearer {key}"}
     url = path.replace("{decision_id}", "dec_unknown").replace("{subject_id}", "nobody-known")
+    url = url.replace("{product_id}", "scope-lamp")
     response = client.request(method, url, json=body, headers=headers)
     assert response.status_code == expected[caller], response.text
     if response.status_code == 403:
