@@ -16,7 +16,6 @@ from agent.service import Decider
 from agent.toolbox import DecisionToolBox
 from guardrails.ledger import Ledger, open_ledger
 from nextbest.clock import Clock, SystemClock
-from nextbest.contracts import StockLevel
 from nextbest.errors import NextbestError
 from nextbest.learning import Learner, open_arm_store
 from nextbest.retail import RetailStore, open_retail_store
@@ -91,7 +90,7 @@ def _search(settings: Settings, data: RetailData, stack: AsyncExitStack) -> Cata
     try:
         from tools.catalog import open_product_search
 
-        index = open_product_search(settings, data.products.values(), _levels(data))
+        index = open_product_search(settings, data.products.values(), lambda pid: data.inventory.available(pid))
     except NextbestError as exc:  # retrieval refines candidates; the rules still decide without it
         log.warning("catalog retrieval unavailable, continuing without it: %s", exc)
         return None
@@ -104,10 +103,6 @@ def _cached(settings: Settings, index: CatalogIndex | None) -> CatalogSearch | N
     if index is None or settings.catalog_cache_size == 0:
         return index
     return CachedSearch(index, size=settings.catalog_cache_size)
-
-
-def _levels(data: RetailData) -> list[StockLevel]:
-    return [level for product_id in data.products for level in data.inventory.levels(product_id)]
 
 
 def _world_data(world: World) -> RetailData:
