@@ -91,7 +91,7 @@ def test_similar_answers_like_chromas_filter(client: ClientAPI) -> None:
 def _count_queries(index: CatalogIndex) -> list[int]:
     """Record the `n_results` of every nearest-neighbour query the index sends to Chroma."""
     asked: list[int] = []
-    collection = index._collection  # noqa: SLF001 - counting Chroma's queries is the point
+    collection = index._collection  # counting Chroma's queries is the point
     original = collection.query
 
     def counting(**kwargs: Any) -> Any:
