@@ -202,7 +202,10 @@ class CatalogIndex:
             ids = shelf.admitted_ids(flt)
             return shelf.hits(_nearest(vector, self._vectors(ids)), flt, units, k)
         held = len(shelf)
-        fetch = min(held, max(MIN_FETCH, math.ceil(k * SLACK * held / admitted)))
+        if flt.in_stock or flt.exclude_ids or admitted < held:
+            fetch = min(held, max(MIN_FETCH, math.ceil(k * SLACK * held / admitted)))
+        else:  # nothing to filter out: the nearest k are the answer
+            fetch = min(held, k)
         while True:
             result = self._collection.query(
                 query_embeddings=[cast("Embedding", vector)], n_results=fetch, include=["distances"]
