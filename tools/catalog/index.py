@@ -6,13 +6,13 @@ import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.client import Client
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Documents, Embeddable, Embedding, EmbeddingFunction
+from chromadb.api.types import Documents, Embeddable, Embedding, EmbeddingFunction, Where
 from chromadb.errors import ChromaError
 from chromadb.errors import NotFoundError as ChromaNotFoundError
 from numpy.typing import NDArray
@@ -37,6 +37,8 @@ MIN_FETCH = 40
 SLACK = 2.0
 """Fetch twice what the admitted share predicts: stock (checked live) and chance thin the ranked list."""
 GROWTH = 4
+FETCH_AT_MOST = 2000
+"""Past this many nearest (~15 ms at 100k on 2 cores), Chroma's own `where` costs less than fetching more."""
 EXACT_AT_MOST = 64
 """At most this many admitted: fetch their vectors and rank exactly (50 vectors by id: ~3 ms at 100k)."""
 
@@ -207,6 +209,8 @@ class CatalogIndex:
         else:  # nothing to filter out: the nearest k are the answer
             fetch = min(held, k)
         while True:
+            if fetch > FETCH_AT_MOST:  # a narrow filter: Chroma's `where` on category and price costs less now
+                return self._where_ranked(vector, flt, k)
             result = self._collection.query(
                 query_embeddings=[cast("Embedding", vector)], n_results=fetch, include=["distances"]
             )
@@ -215,6 +219,24 @@ class CatalogIndex:
             if len(hits) >= k or fetch >= held:
                 return hits
             fetch = min(held, fetch * GROWTH)
+
+    def _where_ranked(self, vector: NDArray[np.float32], flt: CatalogFilter, k: int) -> list[CatalogHit]:
+        """Chroma filters category and price; stock and exclusions are judged here, the fetch growing."""
+        shelf = self._shelf()
+        admitted = shelf.admitted(flt)
+        fetch = min(admitted, max(MIN_FETCH, k * GROWTH))
+        while True:
+            result = self._collection.query(
+                query_embeddings=[cast("Embedding", vector)],
+                n_results=fetch,
+                where=_where(flt),
+                include=["distances"],
+            )
+            distances = (result.get("distances") or [[]])[0]
+            hits = shelf.hits(zip(result["ids"][0], distances, strict=True), flt, self._available, k)
+            if len(hits) >= k or fetch >= admitted:
+                return hits
+            fetch = min(admitted, fetch * GROWTH)
 
     def _vectors(self, ids: Sequence[str]) -> dict[str, NDArray[np.float32]]:
         held = self._collection.get(ids=list(ids), include=["embeddings"])
@@ -236,6 +258,19 @@ class CatalogIndex:
                         break
             self._held = Shelf(found)
         return self._held
+
+
+def _where(flt: CatalogFilter) -> Where | None:
+    clauses: list[dict[str, Any]] = []
+    if flt.categories:
+        clauses.append({"category": {"$in": list(flt.categories)}})
+    if flt.min_price is not None:
+        clauses.append({"price": {"$gte": float(flt.min_price)}})
+    if flt.max_price is not None:
+        clauses.append({"price": {"$lte": float(flt.max_price)}})
+    if not clauses:
+        return None
+    return cast("Where", clauses[0] if len(clauses) == 1 else {"$and": clauses})
 
 
 def _check_k(k: int) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from chromadb.api import ClientAPI
 
+import tools.catalog.index as index_module
 from benchmarks.catalog import generate_products
 from tools.catalog import CatalogFilter, CatalogIndex, LexicalEmbedding
 from tools.catalog.index import EXACT_AT_MOST
@@ -116,3 +117,15 @@ def test_the_filters_take_every_road(client: ClientAPI) -> None:
     assert len(thin_asked) >= 2
     assert thin_asked == sorted(thin_asked)  # the fetch grew
     assert EXACT_AT_MOST < COUNT
+
+
+def test_a_fetch_past_its_bound_hands_category_and_price_to_chroma(
+    client: ClientAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = _index(client, "ranking", _one_in_ten)
+    monkeypatch.setattr(index_module, "FETCH_AT_MOST", 1)  # every fetched road ends in Chroma's `where`
+    for flt in FILTERS:
+        hits = index.search("wool hiking socks", flt, k=10)
+        assert [hit.product_id for hit in hits] == _chroma_filtered(
+            client, "ranking", _one_in_ten, flt, 10, query_texts=["wool hiking socks"]
+        ), flt
