@@ -56,7 +56,7 @@ def plans(*, quick: bool) -> Plans:
         InProcessPlan(decisions=300, runs=2, engine_repeats=50),
         LlmPlan(decisions=30, in_flight=1000, runs=1),
         DeadlinePlan(decisions=40),
-        CatalogPlan(sizes=(("lexical", 2000), ("minilm", 200)), queries=50),
+        CatalogPlan(sizes=(("lexical", 10_000), ("lexical", 1_008), ("minilm", 200)), queries=50),
         OpePlan(rows=100_000, rounds=200),
         ImportPlan(products=2000),
         ScalingPlan(seconds=2.0, runs=1),

@@ -3,10 +3,10 @@
     factory.open_product_search(settings, products, stock)  the service's retrieval, synced with them
     factory.index_catalog(settings, products, stock) the `nextbest catalog index` command
     factory.open_catalog(settings) ─► index.CatalogIndex(client, embedding, collection)
-                                        ├─ upsert(products, stock)   incremental, by content hash
+                                        ├─ upsert(products, stock)   incremental, by content hash; stock read live
                                         ├─ search(query, filter, k)  text → products
                                         ├─ similar(id, filter, k)    product → products
-                                        └─ update_stock(levels)      metadata only
+                                        └─ remove(ids)               deletions
     search.CatalogSearch               the one search protocol (search, similar); search_ids/similar_ids
     cache.CachedSearch(index)          recent answers, LRU with a TTL, itself a CatalogSearch
     embeddings.make_embedding(kind)    lexical | minilm | openai, each registered with Chroma

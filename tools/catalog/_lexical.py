@@ -1,4 +1,4 @@
-"""The model-free embedding: hashed words, word pairs and character n-grams, L2-normalised."""
+"""The model-free embedding: hashed words, word pairs and character n-grams, L2-normalised, a batch at a time."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import itertools
 import re
 import unicodedata
 import zlib
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
@@ -24,6 +25,8 @@ _KEEP_S = ("ss", "us", "is")
 _WORD_WEIGHT = 1.0
 _PAIR_WEIGHT = 0.5
 _GRAM_WEIGHT = 0.5
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 def stem(word: str) -> str:
@@ -45,37 +48,89 @@ def terms(text: str) -> list[str]:
     return [stem(token) for token in _TOKEN.findall(folded) if token not in _STOPWORDS]
 
 
-def features(text: str, ngram: int) -> list[tuple[str, float]]:
-    """Weighted string features; prefixes keep the three kinds from colliding by construction."""
-    stems = terms(text)
-    found: list[tuple[str, float]] = [(f"w:{word}", _WORD_WEIGHT) for word in stems]
-    found += [(f"b:{left} {right}", _PAIR_WEIGHT) for left, right in itertools.pairwise(stems)]
-    for word in stems:
-        padded = f"<{word}>"
-        grams = [padded[i : i + ngram] for i in range(max(1, len(padded) - ngram + 1))]
-        # Long words would otherwise dominate through their many n-grams.
-        weight = _GRAM_WEIGHT / len(grams) ** 0.5
-        found += [(f"c:{gram}", weight) for gram in grams]
-    return found
+def _signed(name: str) -> tuple[int, float]:
+    """A feature's bucket hash and sign: the crc32 of its name, the sign from bit 31."""
+    code = zlib.crc32(name.encode())
+    return code, -1.0 if (code >> 31) & 1 else 1.0
 
 
-def vectorise(text: str, dim: int, ngram: int) -> NDArray[np.float32]:
-    """Signed feature hashing into `dim` buckets, then L2 normalisation."""
-    found = features(text, ngram)
-    vector = np.zeros(dim, dtype=np.float32)
-    if not found:
-        # A constant direction keeps cosine defined for empty text without matching real terms.
-        vector[0] = 1.0
-        return vector
-    hashes = np.fromiter((zlib.crc32(name.encode()) for name, _ in found), dtype=np.uint64, count=len(found))
-    weights = np.fromiter((weight for _, weight in found), dtype=np.float32, count=len(found))
-    signs = np.where((hashes >> np.uint64(31)) & np.uint64(1), -1.0, 1.0).astype(np.float32)
-    np.add.at(vector, (hashes % np.uint64(dim)).astype(np.intp), signs * weights)
-    norm = float(np.linalg.norm(vector))
-    if norm == 0.0:
-        vector[0] = 1.0
-        return vector
-    return vector / norm
+class _Hasher:
+    """Feature hashing with every word's and word pair's contribution computed once and remembered.
+
+    Catalog text repeats its vocabulary, so a batch costs dictionary look-ups, then one `bincount`.
+    The sum is the one `features` describes: each feature adds sign × weight to bucket crc32 % dim.
+    """
+
+    _LIMIT = 200_000  # remembered words and pairs; past it the memo starts again (bounded memory)
+
+    def __init__(self, dim: int, ngram: int) -> None:
+        self.dim = dim
+        self.ngram = ngram
+        self._words: dict[str, tuple[list[int], list[float]]] = {}
+        self._pairs: dict[tuple[str, str], tuple[int, float]] = {}
+        self._stems: dict[str, str] = {}
+
+    def _word(self, word: str) -> tuple[list[int], list[float]]:
+        held = self._words.get(word)
+        if held is None:
+            padded = f"<{word}>"
+            grams = [padded[i : i + self.ngram] for i in range(max(1, len(padded) - self.ngram + 1))]
+            weight = _GRAM_WEIGHT / len(grams) ** 0.5
+            named = [(f"w:{word}", _WORD_WEIGHT)] + [(f"c:{gram}", weight) for gram in grams]
+            signed = [(_signed(name), value) for name, value in named]
+            held = ([code % self.dim for (code, _), _ in signed], [sign * value for (_, sign), value in signed])
+            self._remember(self._words)[word] = held
+        return held
+
+    def _pair(self, left: str, right: str) -> tuple[int, float]:
+        held = self._pairs.get((left, right))
+        if held is None:
+            code, sign = _signed(f"b:{left} {right}")
+            held = (code % self.dim, sign * _PAIR_WEIGHT)
+            self._remember(self._pairs)[left, right] = held
+        return held
+
+    def _terms(self, text: str) -> list[str]:
+        """`terms(text)`, with each token's stem remembered."""
+        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+        found: list[str] = []
+        for token in _TOKEN.findall(folded):
+            if token not in _STOPWORDS:
+                stemmed = self._stems.get(token)
+                if stemmed is None:
+                    stemmed = self._remember(self._stems)[token] = stem(token)
+                found.append(stemmed)
+        return found
+
+    def _remember(self, memo: dict[_K, _V]) -> dict[_K, _V]:
+        if len(memo) >= self._LIMIT:
+            memo.clear()
+        return memo
+
+    def matrix(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """One L2-normalised row per text; empty text gets a constant direction (bucket 0)."""
+        cells: list[int] = []
+        values: list[float] = []
+        for row, text in enumerate(texts):
+            offset = row * self.dim
+            stems = self._terms(text)
+            for word in stems:
+                buckets, signed = self._word(word)
+                cells += [offset + bucket for bucket in buckets]
+                values += signed
+            for left, right in itertools.pairwise(stems):
+                bucket, value = self._pair(left, right)
+                cells.append(offset + bucket)
+                values.append(value)
+        size = len(texts) * self.dim
+        flat = np.bincount(np.asarray(cells, dtype=np.intp), weights=np.asarray(values), minlength=size)
+        vectors = flat.reshape(len(texts), self.dim).astype(np.float32)
+        norms = np.linalg.norm(vectors, axis=1)
+        empty = norms == 0.0
+        vectors[empty, 0] = 1.0
+        norms[empty] = 1.0
+        vectors /= norms[:, None]
+        return vectors
 
 
 @register_embedding_function
@@ -90,9 +145,10 @@ class LexicalEmbedding(EmbeddingFunction[Documents]):
             raise ValueError(f"lexical embedding needs dim >= 16 and ngram >= 2, got dim={dim} ngram={ngram}")
         self.dim = dim
         self.ngram = ngram
+        self._hasher = _Hasher(dim, ngram)
 
     def __call__(self, input: Documents) -> Embeddings:
-        return [vectorise(text, self.dim, self.ngram) for text in input]
+        return list(self._hasher.matrix(input))
 
     @staticmethod
     def name() -> str:

@@ -12,7 +12,7 @@ __all__ = ["CatalogFilter", "CatalogHit", "IndexStats"]
 
 
 class CatalogFilter(Contract):
-    """Metadata constraints applied inside Chroma, before ranking."""
+    """What a hit must satisfy; judged on the index's memory and the live stock, never inside Chroma."""
 
     in_stock: bool = Field(default=True, description="Only products with stock somewhere")
     categories: list[str] = Field(default_factory=list, max_length=50, description="Empty means every category")
@@ -45,7 +45,6 @@ class IndexStats(Contract):
     updated: NonNegativeInt = 0
     unchanged: NonNegativeInt = 0
     removed: NonNegativeInt = 0
-    restocked: NonNegativeInt = Field(default=0, description="Unchanged products whose in_stock flag flipped")
     seconds: NonNegativeFloat = 0
 
     @property

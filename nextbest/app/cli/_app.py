@@ -153,7 +153,6 @@ def index_summary(stats: IndexStats, embedding: str) -> str:
     else:
         head = f"catalog indexed: {stats.added:,} added, {stats.updated:,} updated, {stats.unchanged:,} unchanged"
     tail = f", {stats.removed:,} removed" if stats.removed else ""
-    tail += f", {stats.restocked:,} restocked" if stats.restocked else ""
     return f"{head}{tail} ({embedding} embedding, {stats.seconds:.2f} s)"
 
 

@@ -49,7 +49,9 @@ def test_index_catalog_persists_under_the_data_dir_and_is_incremental(
     assert (second.added, second.unchanged) == (0, len(catalog))
     with open_catalog(settings) as index:
         assert index.name == collection_name(EmbeddingKind.LEXICAL) == "catalog-lexical"
-        assert index.search("espresso beans", CatalogFilter(), k=1)[0].product_id == "P06"
+        # A freshly opened index knows no stock until an upsert names it, so nothing counts as in stock.
+        assert index.search("espresso beans", CatalogFilter(), k=1) == []
+        assert index.search("espresso beans", CatalogFilter(in_stock=False), k=1)[0].product_id == "P06"
 
 
 def test_index_catalog_accepts_stock_levels(tmp_path: Path, catalog: list[Product]) -> None:
@@ -58,7 +60,7 @@ def test_index_catalog_accepts_stock_levels(tmp_path: Path, catalog: list[Produc
 
     index_catalog(settings, catalog, levels)
 
-    with open_catalog(settings) as index:
+    with open_product_search(settings, catalog, levels) as index:
         assert {hit.product_id for hit in index.search("coffee", CatalogFilter(), k=20)} == {"P06"}
 
 

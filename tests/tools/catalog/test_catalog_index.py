@@ -31,7 +31,7 @@ def test_first_upsert_adds_every_product(
 def test_second_upsert_changes_nothing(index: CatalogIndex, catalog: list[Product], stock: dict[str, int]) -> None:
     stats = index.upsert(catalog, stock.__getitem__)
 
-    assert (stats.added, stats.updated, stats.removed, stats.restocked) == (0, 0, 0, 0)
+    assert (stats.added, stats.updated, stats.removed) == (0, 0, 0)
     assert stats.unchanged == len(catalog)
     assert stats.embedded == 0
 
@@ -68,26 +68,48 @@ def test_products_gone_from_the_catalog_are_removed(
     assert "P01" not in {hit.product_id for hit in index.search("winter coat", EVERYTHING, k=20)}
 
 
-def test_remove_drops_the_named_products_and_ignores_unknown_ids(index: CatalogIndex, catalog: list[Product]) -> None:
-    before = index.count()
-    index.remove(["P01", "no-such-product", "P01"])
-
-    assert index.count() == before - 1
-    assert "P01" not in {hit.product_id for hit in index.search("winter coat", EVERYTHING, k=20)}
-    with pytest.raises(NotFoundError):
-        index.similar("P01", EVERYTHING)
-
-
-def test_stock_flips_are_metadata_only(index: CatalogIndex, catalog: list[Product], stock: dict[str, int]) -> None:
+def test_stock_is_read_live_and_never_re_embeds(
+    index: CatalogIndex, catalog: list[Product], stock: dict[str, int]
+) -> None:
     stock["P02"] = 3
     stock["P01"] = 0
 
-    stats = index.upsert(catalog, stock.__getitem__)
-
-    assert (stats.restocked, stats.updated, stats.embedded) == (2, 0, 0)
     in_stock = {hit.product_id for hit in index.search("warm winter parka coat", CatalogFilter(), k=20)}
-    assert "P02" in in_stock
+    assert "P02" in in_stock  # no upsert in between: the function the last upsert named is read per query
     assert "P01" not in in_stock
+    assert index.upsert(catalog, stock.__getitem__).embedded == 0
+
+
+def test_a_product_whose_category_changed_moves_between_filters(
+    index: CatalogIndex, catalog: list[Product], stock: dict[str, int]
+) -> None:
+    catalog[9] = catalog[9].model_copy(update={"category": "outerwear", "price": 19.5})  # the chef's knife
+
+    assert index.upsert(catalog, stock.__getitem__).updated == 1
+    knives = index.search("chef knife", CatalogFilter(categories=["outerwear"], max_price=20), k=3)
+    assert [hit.product_id for hit in knives] == ["P10"]
+    assert (knives[0].category, knives[0].price) == ("outerwear", 19.5)
+    assert not index.search("chef knife", CatalogFilter(categories=["kitchen"], max_price=20), k=3)
+
+
+def test_remove_forgets_products_and_ignores_unknown_ids(
+    index: CatalogIndex, catalog: list[Product], stock: dict[str, int]
+) -> None:
+    assert index.remove(["P06", "P99"]) == 1
+
+    assert index.count() == len(catalog) - 1
+    assert "P06" not in {hit.product_id for hit in index.search("espresso coffee beans", EVERYTHING, k=20)}
+    with pytest.raises(NotFoundError):
+        index.similar("P06", EVERYTHING)
+    assert index.upsert(catalog, stock.__getitem__).added == 1  # it comes back when the catalog still has it
+
+
+def test_out_of_stock_is_never_returned_whatever_the_road(index: CatalogIndex, stock: dict[str, int]) -> None:
+    for product_id in stock:
+        stock[product_id] = 0 if product_id != "P05" else 2
+    for flt in (CatalogFilter(), CatalogFilter(categories=["memory_cards"]), CatalogFilter(max_price=20)):
+        assert [hit.product_id for hit in index.search("memory card", flt, k=10)] == ["P05"]
+    assert [hit.product_id for hit in index.similar("P04", CatalogFilter(), k=10)] == ["P05"]
 
 
 def test_in_stock_filter_hides_out_of_stock_products(index: CatalogIndex) -> None:
@@ -156,15 +178,6 @@ def test_similar_to_an_unknown_product_is_not_found(index: CatalogIndex) -> None
     with pytest.raises(NotFoundError, match="P99"):
         index.similar("P99", CatalogFilter())
     assert similar_ids(index, "P99", k=3) == []
-
-
-def test_update_stock_touches_only_in_stock(index: CatalogIndex) -> None:
-    index.update_stock({"P06": 0, "P09": 4, "P99": 1})
-
-    shown = {hit.product_id for hit in index.search("coffee", CatalogFilter(), k=20)}
-    assert "P06" not in shown
-    boot = index.search("winter boot", CatalogFilter(categories=["footwear"]), k=1)[0]
-    assert (boot.product_id, boot.title, boot.price) == ("P09", "Nordhem Chalet Winter Boot", 179.99)
 
 
 def test_the_id_helpers_read_in_stock_ids_off_the_hits(index: CatalogIndex) -> None:
