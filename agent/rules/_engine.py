@@ -20,7 +20,7 @@ from nextbest.contracts import (
     ProductCandidate,
     ProposedProduct,
 )
-from nextbest.policy import Brand, Playbook, offer_savings, render, template_values
+from nextbest.policy import Brand, Playbook, offer_line, offer_savings, render, template_values
 
 from ._copy import first_name_for, truncate, without_empty_name
 
@@ -74,8 +74,9 @@ def _message(
     body = fill(template.body)
     if template.size_line and sizes_fit(chosen):
         body = f"{body} {fill(template.size_line)}"
-    if offer is not None and template.offer_line:
-        body = f"{body} {fill(template.offer_line)}"
+    line = offer_line(template, offer)
+    if line:
+        body = f"{body} {fill(line)}"
     return MessageCopy(
         title=truncate(fill(template.title), playbook.limits.title_max_chars),
         body=truncate(body, playbook.limits.body_max_chars),

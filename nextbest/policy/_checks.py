@@ -13,7 +13,7 @@ from ._offer_lint import pool_findings
 from ._playbook import Brand, Fact, Playbook
 from ._report import Finding, Severity, hint
 from ._samples import SampleMoment
-from ._templates import MESSAGE_TEMPLATE_FIELDS, render, template_fields
+from ._templates import MESSAGE_TEMPLATE_FIELDS, offer_line, render, template_fields
 
 # Facts whose values name catalog categories. None does today; a new category fact is checked by its name
 # (has_category is a yes/no fact, not a category).
@@ -92,8 +92,9 @@ def _length_warnings(playbook: Playbook, moment: SampleMoment, document: YamlDoc
     body = render(template.body, values)
     if template.size_line:  # the longest copy: the sizes fit
         body = f"{body} {render(template.size_line, values)}"
-    if moment.offer is not None and template.offer_line:
-        body = f"{body} {render(template.offer_line, values)}"
+    line = offer_line(template, moment.offer)
+    if line:
+        body = f"{body} {render(line, values)}"
     rendered = {
         "title": (render(template.title, values), limits.title_max_chars),
         "body": (body, limits.body_max_chars),
@@ -120,7 +121,7 @@ def template_findings(playbook: Playbook, moment: SampleMoment, document: YamlDo
         if not text:
             continue
         location, dotted = ["fallback", "message", key], f"fallback.message.{key}"
-        if key == "offer_line" and not playbook.offer_pools:
+        if key in ("offer_line", "no_code_offer_line") and not playbook.offer_pools:
             message = "never shown: the playbook has no offer_pools, so no offer is ever attached"
             findings.append(_error(document, message, location, dotted, Severity.WARNING))
             continue

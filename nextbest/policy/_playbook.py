@@ -87,6 +87,12 @@ class MessageTemplate(Strict):
     offer_line: Annotated[str, Field(max_length=300)] | None = Field(
         default=None, description="Appended to the body only when an offer is attached; may use {offer.*}"
     )
+    no_code_offer_line: Annotated[str, Field(max_length=300)] | None = Field(
+        default=None,
+        description="Appended instead of offer_line when the attached offer has no code (a NO_CODE promotion); "
+        "may use {offer.title} and {offer.discount}. Without it, an offer_line that names {offer.code} is left out "
+        "for such an offer",
+    )
     size_line: Annotated[str, Field(max_length=300)] | None = Field(
         default=None,
         description="Appended to the body (before the offer line) only when every chosen product the customer "

@@ -12,7 +12,7 @@ from babel.numbers import format_currency
 from nextbest.contracts import CandidateSet, DecideRequest, OfferCandidate, ProductCandidate
 from nextbest.errors import PolicyError
 
-from ._playbook import Brand, Playbook
+from ._playbook import Brand, MessageTemplate, Playbook
 
 COMMON_FIELDS = frozenset(
     {
@@ -36,6 +36,7 @@ MESSAGE_TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "cta": COMMON_FIELDS,
     # only rendered when an offer is attached, so only it may name the offer
     "offer_line": COMMON_FIELDS | OFFER_FIELDS,
+    "no_code_offer_line": COMMON_FIELDS | (OFFER_FIELDS - {"offer.code"}),
     "size_line": COMMON_FIELDS,
 }
 """The variables each key of `fallback.message` may use."""
@@ -46,6 +47,19 @@ _FORMATTER = string.Formatter()
 def template_fields(template: str) -> list[str]:
     """The variable names a template uses, in order; raises ValueError on malformed braces."""
     return [field for _, field, _, _ in _FORMATTER.parse(template) if field is not None]
+
+
+def offer_line(template: MessageTemplate, offer: OfferCandidate | None) -> str | None:
+    """The offer line to append for this offer: none without an offer, and never one naming a code the offer
+    does not have (a NO_CODE promotion gets `no_code_offer_line`, else no line that shows `{offer.code}`)."""
+    if offer is None:
+        return None
+    if offer.code:
+        return template.offer_line
+    if template.no_code_offer_line:
+        return template.no_code_offer_line
+    line = template.offer_line
+    return line if line and "offer.code" not in template_fields(line) else None
 
 
 def offer_savings(offer: OfferCandidate) -> str:
@@ -153,6 +167,6 @@ def template_values(
         values |= {
             "offer.title": offer.title,
             "offer.discount": offer_savings(offer),
-            "offer.code": offer.code or offer.offer_id,
+            "offer.code": offer.code or "",
         }
     return values

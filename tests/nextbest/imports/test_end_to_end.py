@@ -134,6 +134,8 @@ def check_decisions(shop: PetShop, answers: dict[str, dict[str, Any]]) -> None:
     store = shop.daytime_store()["store_code"]
     assert (geo["action"], geo["use_case"]) == ("offer", "geo_offer"), geo
     assert geo["offer"]["offer_id"] == "pawsome-harness-instore"
+    assert geo["offer"]["code"] is None  # a NO_CODE promotion: the copy names no code, least of all the offer id
+    assert "no code needed" in geo["message"]["body"] and "pawsome-harness-instore" not in geo["message"]["body"]
     assert {pick["store_id"] for pick in geo["products"]} == {store}
     assert types[geo["products"][0]["product_id"]] == HARNESS  # the promotion's items come first
     stocked = {(r["store_code"], r["id"]) for r in shop.inventory if int(r["quantity"]) > 0}

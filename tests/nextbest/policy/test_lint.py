@@ -137,6 +137,15 @@ def test_an_offer_variable_outside_offer_line_is_undefined(policy_dir: Path, edi
     assert finding.message.startswith("undefined template variable {offer.discount}")
 
 
+def test_the_code_is_undefined_in_the_no_code_offer_line(policy_dir: Path, edit: Edit, world: World) -> None:
+    line = edit(CART, "    no_code_offer_line:", '    no_code_offer_line: "Use {offer.code} now."\n    # was:')
+
+    finding = _only(_lint(policy_dir, world))
+
+    assert (finding.line, finding.key) == (line, "fallback.message.no_code_offer_line")
+    assert finding.message.startswith("undefined template variable {offer.code}")
+
+
 def test_template_and_schema_errors_are_reported_together(policy_dir: Path, edit: Edit, world: World) -> None:
     tone = edit(CART, "tone: warm", "tonne: warm")
     body = edit(CART, "You left {item_count} item(s)", "You left {itme_count} item(s)")
