@@ -7,12 +7,13 @@ which raincoats are mostly bought with harnesses. Seeded: the same seed and `now
 
 from __future__ import annotations
 
-import csv
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from .retailer import write_feed
 
 RAINCOAT = "Pet Supplies > Dog Apparel > Raincoats"
 HARNESS = "Pet Supplies > Dog Walking > Harnesses"
@@ -177,14 +178,6 @@ def make_petshop(now: datetime, seed: int = 3, per_type: int = 3) -> PetShop:
     _promotions(shop)
     _orders(shop, rng)
     return shop
-
-
-def write_feed(rows: list[dict[str, str]], path: Path, *, tsv: bool = False) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t" if tsv else ",")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def write_petshop(shop: PetShop, folder: Path) -> dict[str, Path]:

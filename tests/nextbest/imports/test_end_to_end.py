@@ -4,7 +4,6 @@ Every id a decision names comes from the imported files, none from the demo worl
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -15,15 +14,14 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from psycopg import sql
 from typer.testing import CliRunner
 
 from nextbest.app.cli import app
 from nextbest.world import load_world
 
 from .petshop import FILTER, HARNESS, RAINCOAT, PetShop, make_petshop, write_petshop
+from .warehouse import POSTGRES_URL, sql_table
 
-POSTGRES_URL = os.environ.get("NEXTBEST_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 KINDS = ("stores", "products", "inventory", "promotions", "orders")
 ID_KEYS = ("product_id", "sku", "store_id", "offer_id")
 
@@ -180,26 +178,6 @@ def test_an_imported_retailer_is_decided_over_by_nextbest_serve(
     check_decisions(shop, decide_all(shop, data, serve))
 
 
-@pytest.fixture
-def warehouse() -> Iterator[str]:
-    schema = f"test_pets_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        yield schema
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-
-def _table(conn: psycopg.Connection[tuple[object, ...]], schema: str, name: str, rows: list[dict[str, str]]) -> None:
-    columns, ident = list(rows[0]), sql.Identifier(schema, name)
-    conn.execute(sql.SQL("CREATE TABLE {} ({})").format(
-        ident, sql.SQL(", ").join(sql.SQL("{} TEXT").format(sql.Identifier(c)) for c in columns)))  # fmt: skip
-    with conn.cursor() as cursor:
-        cursor.executemany(
-            sql.SQL("INSERT INTO {} VALUES ({})").format(ident, sql.SQL(", ").join(sql.Placeholder() * len(columns))),
-            [[row[c] or None for c in columns] for row in rows],
-        )
-
-
 def _without_times(answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     varying = ("decision_id", "event_id", "decided_at", "latency_ms", "trace", "send_at", "expires_at")
     return {name: {k: v for k, v in d.items() if k not in varying} for name, d in answers.items()}
@@ -218,7 +196,7 @@ def test_the_same_retailer_from_postgresql_tables_decides_the_same(
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         for name, rows in (("stores", shop.stores), ("products", renamed), ("inventory", shop.inventory),
                            ("promotions", shop.promotions), ("orders", shop.orders)):  # fmt: skip
-            _table(conn, warehouse, name, rows)
+            sql_table(conn, warehouse, name, rows)
     for kind in KINDS:
         extra = ["--map", "title=product_title"] if kind == "products" else []
         _import(kind, "--from-sql", POSTGRES_URL, "--query", f"select * from {warehouse}.{kind}", *extra)

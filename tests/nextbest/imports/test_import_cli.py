@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 from typer.testing import CliRunner
 
 from nextbest.app.cli import app
@@ -19,8 +15,8 @@ from nextbest.retail import DataSet, RetailSnapshot
 from nextbest.retail.sqlite_store import SqliteRetailStore
 
 from .retailer import Retailer, make_retailer, write_feed
+from .warehouse import POSTGRES_URL, sql_table
 
-POSTGRES_URL = os.environ.get("NEXTBEST_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 KINDS = ("stores", "products", "inventory", "promotions", "orders")
 
 
@@ -147,28 +143,6 @@ def test_usage_errors_exit_2(env: Path) -> None:
     assert invoke("products", "--from-sql", POSTGRES_URL)[0] == 2
 
 
-@pytest.fixture
-def warehouse() -> Iterator[str]:
-    """The retailer's feeds as tables in a schema of their own, with the warehouse's own column names."""
-    schema = f"test_wh_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        yield schema
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-
-def _table(conn: psycopg.Connection[tuple[object, ...]], schema: str, name: str, rows: list[dict[str, str]]) -> None:
-    columns = list(rows[0])
-    ident = sql.Identifier(schema, name)
-    conn.execute(sql.SQL("CREATE TABLE {} ({})").format(
-        ident, sql.SQL(", ").join(sql.SQL("{} TEXT").format(sql.Identifier(c)) for c in columns)))  # fmt: skip
-    with conn.cursor() as cursor:
-        cursor.executemany(
-            sql.SQL("INSERT INTO {} VALUES ({})").format(ident, sql.SQL(", ").join(sql.Placeholder() * len(columns))),
-            [[row[c] or None for c in columns] for row in rows],
-        )
-
-
 @pytest.mark.postgres
 def test_the_same_retailer_imports_from_postgresql(env: Path, warehouse: str) -> None:
     shop = make_retailer(seed=21)
@@ -176,7 +150,7 @@ def test_the_same_retailer_imports_from_postgresql(env: Path, warehouse: str) ->
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         for name, rows in (("stores", shop.stores), ("products", renamed), ("inventory", shop.inventory),
                            ("promotions", shop.promotions), ("orders", shop.orders)):  # fmt: skip
-            _table(conn, warehouse, name, rows)
+            sql_table(conn, warehouse, name, rows)
     for kind in KINDS:
         extra = ["--map", "id=sku"] if kind == "products" else []
         query = f"select * from {warehouse}.{kind}"
