@@ -290,7 +290,8 @@ async def _example(backend: str, tz: str, offset: int, steps: list[Propose | Fee
     "backend",
     ["sqlite", pytest.param("redis", marks=pytest.mark.redis), pytest.param("postgres", marks=pytest.mark.postgres)],
 )
-@settings(max_examples=60, deadline=None)
+# CI replays the same 60 sequences: see the closing note of 2026-12-03
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(scenario=scenarios)
 def test_no_sequence_breaks_caps_consent_or_quiet_hours(
     backend: str, scenario: tuple[str, int, list[Propose | Feedback]]
